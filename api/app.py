@@ -1,0 +1,60 @@
+"""The Starlette application factory."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.authentication import AuthenticationMiddleware
+from starlette.routing import Route, WebSocketRoute
+
+from api.auth.backend import BearerTokenBackend, unauthorized
+from api.auth.discovery import jwks, oauth_authorization_server, openid_configuration
+from api.graphql.schema import ParleyGraphQL, build_schema
+from api.health import healthz, readyz
+from api.services import Services, build_services
+from domain.settings import Settings
+from domain.shared.ports import JobQueue
+
+
+def create_app(
+    settings: Settings, *, queue: JobQueue | None = None, services: Services | None = None
+) -> Starlette:
+    """Build the HTTP app and its clients from `settings`.
+
+    `queue` is the job queue the composition root chose (arq on Redis, or the
+    in-process runner of the embedded default); the API enqueues jobs only
+    through it. Clients are closed when the app's lifespan ends.
+    """
+    app_services = services or build_services(settings, queue=queue)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await app_services.aclose()
+
+    schema = build_schema(mask_errors=settings.environment == "production")
+    graphql_app = ParleyGraphQL(schema, graphql_ide="graphiql")
+    app = Starlette(
+        routes=[
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/.well-known/openid-configuration", openid_configuration),
+            Route("/.well-known/oauth-authorization-server", oauth_authorization_server),
+            Route("/.well-known/jwks.json", jwks),
+            Route("/graphql", graphql_app, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql_app),
+        ],
+        middleware=[
+            Middleware(
+                AuthenticationMiddleware,
+                backend=BearerTokenBackend(app_services.tokens),
+                on_error=unauthorized,
+            )
+        ],
+        lifespan=lifespan,
+    )
+    app.state.services = app_services
+    return app

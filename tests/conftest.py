@@ -1,0 +1,129 @@
+"""Shared fixtures: real PostgreSQL, Redis and OpenSearch from `make services`.
+
+The URLs come from the git-ignored `.env` that `make services` writes
+(`PARLEY_TEST_DATABASE_URL`, `PARLEY_TEST_DATABASE_OWNER_URL`, `PARLEY_REDIS_URL`,
+`PARLEY_OPENSEARCH_URL`). A test that needs a service fails with a clear message
+when it is not configured; nothing is faked.
+"""
+
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from domain.db.base import Base
+from domain.db.session import Database, create_engine
+from domain.settings import Settings
+from domain.shared.crypto import SecretBox, generate_key
+from migrations import runner
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+class TestEnvironment(BaseSettings):
+    """The test database URLs (a separate database from the app's)."""
+
+    __test__ = False
+    model_config = SettingsConfigDict(
+        env_prefix="PARLEY_TEST_", env_file=PROJECT_ROOT / ".env", extra="ignore"
+    )
+
+    database_url: str | None = None
+    database_owner_url: str | None = None
+
+
+def _require(value: str | None, name: str) -> str:
+    if not value:
+        pytest.fail(f"{name} is not configured: run `make services` first", pytrace=False)
+    return value
+
+
+@pytest.fixture(scope="session")
+def test_environment() -> TestEnvironment:
+    return TestEnvironment()
+
+
+@pytest.fixture(scope="session")
+def encryption_key() -> str:
+    return generate_key()
+
+
+@pytest.fixture(scope="session")
+def services_settings(
+    tmp_path_factory: pytest.TempPathFactory, test_environment: TestEnvironment, encryption_key: str
+) -> Settings:
+    """Settings pointing at the real services and the test database."""
+    base = Settings(_env_file=PROJECT_ROOT / ".env")
+    return base.model_copy(
+        update={
+            "environment": "test",
+            "database_url": _require(test_environment.database_url, "PARLEY_TEST_DATABASE_URL"),
+            "database_owner_url": _require(
+                test_environment.database_owner_url, "PARLEY_TEST_DATABASE_OWNER_URL"
+            ),
+            "data_dir": tmp_path_factory.mktemp("parley-data"),
+            "search_index_prefix": f"parley-test-{uuid.uuid4().hex[:8]}",
+            "encryption_keys": SecretStr(encryption_key),
+        }
+    )
+
+
+@pytest.fixture(scope="session")
+def redis_url(services_settings: Settings) -> str:
+    return _require(services_settings.redis_url, "PARLEY_REDIS_URL")
+
+
+@pytest.fixture(scope="session")
+def opensearch_url(services_settings: Settings) -> str:
+    return _require(services_settings.opensearch_url, "PARLEY_OPENSEARCH_URL")
+
+
+@pytest.fixture(scope="session")
+def migrated_postgres(services_settings: Settings) -> str:
+    """The test database rebuilt from scratch with `alembic upgrade head`, as the owner."""
+    owner_url = str(services_settings.database_owner_url)
+    runner.downgrade(owner_url, "base")
+    runner.upgrade(owner_url, "head")
+    return owner_url
+
+
+@pytest.fixture
+async def owner_engine(migrated_postgres: str) -> AsyncIterator[AsyncEngine]:
+    """An engine as the owner role, for truncation and catalog checks."""
+    engine = create_engine(migrated_postgres)
+    yield engine
+    await engine.dispose()
+
+
+async def truncate_all(engine: AsyncEngine) -> None:
+    tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+    async with engine.begin() as connection:
+        await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+async def pg_database(
+    services_settings: Settings, owner_engine: AsyncEngine, encryption_key: str
+) -> AsyncIterator[Database]:
+    """The runtime-role database on an empty schema."""
+    await truncate_all(owner_engine)
+    database = Database(
+        create_engine(str(services_settings.database_url)), SecretBox([encryption_key])
+    )
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+async def sqlite_database(tmp_path: Path, encryption_key: str) -> AsyncIterator[Database]:
+    """The embedded default's database, migrated with `alembic upgrade head`."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'parley.db'}"
+    await runner.upgrade_in_thread(url)
+    database = Database(create_engine(url), SecretBox([encryption_key]))
+    yield database
+    await database.dispose()

@@ -1,0 +1,81 @@
+"""The worker process: arq `WorkerSettings` and the in-process runner's wiring.
+
+`parley worker` runs `WorkerSettings` against the configured Redis. Startup
+builds the database and search index from the settings (passed in `ctx` by
+the CLI or tests, else read from the environment) and closes them on shutdown.
+"""
+
+import logging
+from typing import Any, ClassVar
+
+from arq.connections import RedisSettings
+from arq.worker import Function, func
+
+from domain.bootstrap import build_database
+from domain.settings import Settings
+from search.factory import create_search_index
+from workers.jobs import ALL_JOBS, jobs_by_name
+from workers.queue import ArqJobQueue, InProcessJobQueue
+from workers.runtime import JobContext
+
+logger = logging.getLogger("parley.worker")
+
+
+async def build_context(settings: Settings) -> JobContext:
+    """Everything a job needs: settings, database, search index."""
+    database = build_database(settings)
+    search_index = create_search_index(
+        opensearch_url=settings.opensearch_url,
+        prefix=settings.search_index_prefix,
+        sqlite_engine=database.engine if settings.opensearch_url is None else None,
+    )
+    return {"settings": settings, "database": database, "search": search_index}
+
+
+async def close_context(ctx: JobContext) -> None:
+    search_index = ctx.get("search")
+    if search_index is not None:
+        await search_index.close()
+    database = ctx.get("database")
+    if database is not None:
+        await database.dispose()
+
+
+async def startup(ctx: JobContext) -> None:
+    settings = ctx.get("settings") or Settings()
+    ctx.update(await build_context(settings))
+    ctx["queue"] = ArqJobQueue(ctx["redis"])
+    logger.info("worker started")
+
+
+async def shutdown(ctx: JobContext) -> None:
+    await close_context(ctx)
+    logger.info("worker stopped")
+
+
+def redis_settings(settings: Settings) -> RedisSettings:
+    """arq's Redis settings from the configured URL (`parley worker` needs one)."""
+    if not settings.redis_url:
+        raise RuntimeError("PARLEY_REDIS_URL is not set: `parley worker` needs Redis")
+    return RedisSettings.from_dsn(settings.redis_url)
+
+
+class WorkerSettings:
+    """arq settings; `redis_settings` and `ctx` are given by `parley worker`."""
+
+    functions: ClassVar[list[Function]] = [
+        func(job, name=job.job_name, max_tries=job.max_tries)  # type: ignore[arg-type, attr-defined]
+        for job in ALL_JOBS
+    ]
+    on_startup = startup
+    on_shutdown = shutdown
+    max_jobs = 20
+    job_timeout = 300
+    keep_result = 3600
+
+
+def in_process_queue(context: dict[str, Any]) -> InProcessJobQueue:
+    """The embedded default's job runner over the same job functions."""
+    queue = InProcessJobQueue(jobs_by_name(), context)
+    context["queue"] = queue
+    return queue

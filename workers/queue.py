@@ -1,0 +1,95 @@
+"""Job queue adapters: arq on Redis, and the in-process runner of the embedded default."""
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from arq.connections import ArqRedis
+from arq.worker import Retry
+
+logger = logging.getLogger("parley.queue")
+
+JobFunction = Callable[..., Awaitable[Any]]
+
+
+class ArqJobQueue:
+    """Enqueues jobs by name on Redis for `parley worker` (arq) to run."""
+
+    def __init__(self, redis: ArqRedis, *, queue_name: str | None = None) -> None:
+        self._redis = redis
+        self._queue_name = queue_name
+
+    async def enqueue(
+        self, job_name: str, *, tenant_id: uuid.UUID, job_id: str | None = None, **kwargs: Any
+    ) -> None:
+        await self._redis.enqueue_job(
+            job_name,
+            tenant_id=str(tenant_id),
+            _job_id=job_id,
+            _queue_name=self._queue_name,
+            **kwargs,
+        )
+
+    async def ping(self) -> bool:
+        try:
+            return bool(await self._redis.ping())
+        except (ConnectionError, OSError):
+            return False
+
+    async def close(self) -> None:
+        await self._redis.aclose()
+
+
+class InProcessJobQueue:
+    """Runs jobs as asyncio tasks in this process, with the same functions and retries.
+
+    For the embedded default only: jobs are lost if the process stops, which
+    is why production uses Redis and `parley worker`. Duplicate `job_id`s are
+    dropped while the first is pending, as arq does.
+    """
+
+    def __init__(self, jobs: Mapping[str, JobFunction], context: dict[str, Any]) -> None:
+        self._jobs = dict(jobs)
+        self._context = context
+        self._pending: dict[str, asyncio.Task[Any]] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    async def enqueue(
+        self, job_name: str, *, tenant_id: uuid.UUID, job_id: str | None = None, **kwargs: Any
+    ) -> None:
+        if job_name not in self._jobs:
+            raise KeyError(f"no job named {job_name!r}")
+        key = job_id or uuid.uuid4().hex
+        if key in self._pending:
+            return
+        task = asyncio.create_task(self._run(job_name, key, str(tenant_id), kwargs))
+        self._pending[key] = task
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _run(self, job_name: str, job_id: str, tenant_id: str, kwargs: dict[str, Any]) -> Any:
+        attempt = 1
+        try:
+            while True:
+                ctx = {**self._context, "job_id": job_id, "job_try": attempt}
+                try:
+                    return await self._jobs[job_name](ctx, tenant_id=tenant_id, **kwargs)
+                except Retry as retry:
+                    delay = retry.defer_score / 1000 if retry.defer_score else 1.0
+                    attempt += 1
+                    await asyncio.sleep(delay)
+        finally:
+            self._pending.pop(job_id, None)
+
+    async def drain(self) -> None:
+        """Wait until every queued job has finished (tests and shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def ping(self) -> bool:
+        return True
+
+    async def close(self) -> None:
+        await self.drain()
