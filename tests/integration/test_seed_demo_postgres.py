@@ -55,7 +55,7 @@ async def test_seeded_brands_carry_their_holiday_countries(pg_database: Database
         pg_database, actor=Actor.system("reader"), scope=TenantScope(seeded.tenant_id)
     ) as uow:
         rows = await uow.session.execute(select(Brand.slug, Brand.holiday_country))
-        countries = {slug: country for slug, country in rows.all()}
+        countries = {row.slug: row.holiday_country for row in rows}
     assert countries == {
         "wierzba": "PL",
         "biryuza": "RU",
