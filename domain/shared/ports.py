@@ -62,6 +62,13 @@ class SearchIndex(Protocol):
 
     Every read and write names a tenant; no call returns another tenant's
     documents. The index is derived data: it can be dropped and rebuilt.
+
+    Search contract, the same on both backends: every word of the query must
+    match and an empty query matches nothing; `brand_ids=None` means every
+    brand and `[]` none; `filters` match values under `fields` exactly;
+    highlights are HTML-escaped with `<em>` around matches. `index_documents`
+    may raise after writing part of a batch, and retrying the batch is safe.
+    OpenSearch makes writes searchable within about a second.
     """
 
     async def ensure_ready(self) -> None:
