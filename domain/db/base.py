@@ -49,8 +49,15 @@ class TenantOwned:
     )
 
 
+#: Tables that carry `tenant_id` but are read before any tenant is known, so
+#: they have no row-level security: routing only (ids, no content, no secrets).
+ROUTING_TABLES = frozenset({"webhook_endpoints"})
+
+
 def tenant_owned_tables() -> list[str]:
-    """Names of all tables that carry `tenant_id` (for RLS and its tests)."""
+    """Names of all tenant-owned tables (for RLS and its tests)."""
     return sorted(
-        table.name for table in Base.metadata.sorted_tables if "tenant_id" in table.columns
+        table.name
+        for table in Base.metadata.sorted_tables
+        if "tenant_id" in table.columns and table.name not in ROUTING_TABLES
     )
