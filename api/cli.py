@@ -23,6 +23,9 @@ from arq.worker import run_worker
 from redis.exceptions import RedisError
 
 from api.app import create_app
+from api.commands import imports as import_commands
+from api.commands import ingestion as ingestion_commands
+from api.commands import search as search_commands
 from api.graphql.ids import to_global_id
 from api.graphql.schema import build_schema
 from api.services import Services, build_services, build_token_service
@@ -458,6 +461,17 @@ def demo(ctx: click.Context, host: str, port: int, data_dir: Path, as_json: bool
         )
     sys.stdout.flush()
     asyncio.run(_serve(settings, host, port))
+
+
+# --- areas -------------------------------------------------------------------
+
+for area_commands in (
+    ingestion_commands.commands,
+    import_commands.commands,
+    search_commands.commands,
+):
+    for command in area_commands:
+        main.add_command(command)
 
 
 # --- contract ----------------------------------------------------------------

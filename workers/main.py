@@ -9,12 +9,13 @@ import logging
 from typing import Any, ClassVar
 
 from arq.connections import RedisSettings
+from arq.cron import CronJob
 from arq.worker import Function, func
 
 from domain.bootstrap import build_database
 from domain.settings import Settings
 from search.factory import create_search_index
-from workers.jobs import ALL_JOBS, jobs_by_name
+from workers.jobs import ALL_JOBS, CRON_JOBS, jobs_by_name
 from workers.queue import ArqJobQueue, InProcessJobQueue
 from workers.runtime import JobContext
 
@@ -67,6 +68,7 @@ class WorkerSettings:
         func(job, name=job.job_name, max_tries=job.max_tries)  # type: ignore[arg-type, attr-defined]
         for job in ALL_JOBS
     ]
+    cron_jobs: ClassVar[list[CronJob]] = list(CRON_JOBS)
     on_startup = startup
     on_shutdown = shutdown
     max_jobs = 20

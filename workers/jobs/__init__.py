@@ -3,9 +3,15 @@
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+from workers.jobs import indexing, ingestion
 from workers.jobs.maintenance import refresh_channel_health
 
-ALL_JOBS: tuple[Callable[..., Awaitable[Any]], ...] = (refresh_channel_health,)
+ALL_JOBS: tuple[Callable[..., Awaitable[Any]], ...] = (
+    refresh_channel_health,
+    *ingestion.JOBS,
+    *indexing.JOBS,
+)
+CRON_JOBS = indexing.CRON_JOBS
 
 
 def jobs_by_name() -> Mapping[str, Callable[..., Awaitable[Any]]]:
