@@ -27,7 +27,9 @@ PG_PORT=5432
 PG_DEFAULT_CLUSTER=main
 PG_OWNER=parley_owner
 PG_APP=parley_app
-PG_DATABASES=(parley parley_test)
+# Extra databases (space-separated) let several test runs work side by side.
+read -r -a PG_EXTRA_DATABASES <<<"${PARLEY_SERVICES_EXTRA_DATABASES:-}"
+PG_DATABASES=(parley parley_test "${PG_EXTRA_DATABASES[@]}")
 PG_OWNER_PW_FILE="$CACHE_DIR/pg_owner_password"
 PG_APP_PW_FILE="$CACHE_DIR/pg_app_password"
 PG_READY_TIMEOUT=60
