@@ -35,8 +35,10 @@ def create_app(
         finally:
             await app_services.aclose()
 
-    schema = build_schema(mask_errors=settings.environment == "production")
-    graphql_app = ParleyGraphQL(schema, graphql_ide="graphiql")
+    production = settings.environment == "production"
+    graphql_app = ParleyGraphQL(
+        build_schema(production=production), graphql_ide=None if production else "graphiql"
+    )
     app = Starlette(
         routes=[
             Route("/healthz", healthz),

@@ -486,7 +486,7 @@ def schema() -> None:
 @click.option("--output", type=click.Path(path_type=Path), default=None)
 def schema_export(output: Path | None) -> None:
     """Print (or write) the schema SDL that `frontend_contract/schema.graphql` holds."""
-    sdl = build_schema(mask_errors=False).as_str() + "\n"
+    sdl = build_schema(production=False).as_str() + "\n"
     if output is None:
         click.echo(sdl, nl=False)
     else:
