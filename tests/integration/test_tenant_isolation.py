@@ -86,3 +86,15 @@ async def test_unit_of_work_rolls_back_unless_committed(pg_database: Database) -
     async with UnitOfWork(pg_database, actor=TEST_ACTOR, scope=TenantScope(tenant_a)) as uow:
         assert await BrandRepository(uow).get_by_slug_or_none("ghost") is None
     assert ran == []
+
+
+async def test_the_session_filter_follows_each_units_tenant(pg_database: Database) -> None:
+    """The tenant criterion is bound per statement, never cached from an earlier scope."""
+    tenants = [await make_tenant(pg_database, f"agency-{n}") for n in range(3)]
+    for number, tenant in enumerate(tenants):
+        await make_brand(pg_database, tenant, f"brand-{number}")
+    for _ in range(2):
+        for number, tenant in enumerate(tenants):
+            async with UnitOfWork(pg_database, actor=TEST_ACTOR, scope=TenantScope(tenant)) as uow:
+                slugs = (await uow.session.execute(select(Brand.slug))).scalars().all()
+            assert list(slugs) == [f"brand-{number}"]
