@@ -98,3 +98,23 @@ async def test_the_session_filter_follows_each_units_tenant(pg_database: Databas
             async with UnitOfWork(pg_database, actor=TEST_ACTOR, scope=TenantScope(tenant)) as uow:
                 slugs = (await uow.session.execute(select(Brand.slug))).scalars().all()
             assert list(slugs) == [f"brand-{number}"]
+
+
+async def test_the_session_filter_alone_isolates_tenants_on_sqlite(
+    sqlite_database: Database,
+) -> None:
+    """SQLite has no row-level security: here the application scope does it all."""
+    tenants = [await make_tenant(sqlite_database, f"agency-{n}") for n in range(3)]
+    for number, tenant in enumerate(tenants):
+        await make_brand(sqlite_database, tenant, f"brand-{number}")
+    for _ in range(2):
+        for number, tenant in enumerate(tenants):
+            scope = TenantScope(tenant)
+            async with UnitOfWork(sqlite_database, actor=TEST_ACTOR, scope=scope) as uow:
+                slugs = (await uow.session.execute(select(Brand.slug))).scalars().all()
+                changed = await uow.session.execute(update(Brand).values(name="renamed"))
+                assert changed.rowcount == 1  # type: ignore[attr-defined]
+            assert list(slugs) == [f"brand-{number}"]
+    async with UnitOfWork(sqlite_database, actor=TEST_ACTOR, scope=None) as uow:
+        with pytest.raises(MissingTenantScopeError):
+            await uow.session.execute(select(Brand))
