@@ -6,6 +6,7 @@ The URLs come from the git-ignored `.env` that `make services` writes
 when it is not configured; nothing is faked.
 """
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -83,11 +84,35 @@ def opensearch_url(services_settings: Settings) -> str:
     return _require(services_settings.opensearch_url, "PARLEY_OPENSEARCH_URL")
 
 
+_DROP_ALL_TABLES = """
+DO $$
+DECLARE found record;
+BEGIN
+  FOR found IN SELECT tablename FROM pg_tables WHERE schemaname = 'public' LOOP
+    EXECUTE 'DROP TABLE IF EXISTS public.' || quote_ident(found.tablename) || ' CASCADE';
+  END LOOP;
+END $$;
+"""
+
+
+async def _drop_all_tables(owner_url: str) -> None:
+    engine = create_engine(owner_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text(_DROP_ALL_TABLES))
+    finally:
+        await engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def migrated_postgres(services_settings: Settings) -> str:
-    """The test database rebuilt from scratch with `alembic upgrade head`, as the owner."""
+    """The test database rebuilt from scratch with `alembic upgrade head`, as the owner.
+
+    Tables are dropped rather than downgraded: a database left by an older
+    checkout may not match today's downgrade steps.
+    """
     owner_url = str(services_settings.database_owner_url)
-    runner.downgrade(owner_url, "base")
+    asyncio.run(_drop_all_tables(owner_url))
     runner.upgrade(owner_url, "head")
     return owner_url
 
