@@ -1,0 +1,1 @@
+"""Q&A knowledge base: entries, search documents and suggestions."""
