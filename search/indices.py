@@ -48,6 +48,12 @@ def concrete_index_name(prefix: str, index: str, version: int = INDEX_VERSION) -
     return f"{alias_name(prefix, index)}-v{version}"
 
 
+def index_version_number(prefix: str, index: str, name: str) -> int | None:
+    """N when `name` is the concrete index `<prefix>-<index>-v<N>`, else None."""
+    match = re.fullmatch(re.escape(alias_name(prefix, index)) + r"-v([1-9][0-9]*)", name)
+    return int(match.group(1)) if match else None
+
+
 def template_name(prefix: str, index: str) -> str:
     return f"{alias_name(prefix, index)}-template"
 

@@ -7,11 +7,13 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from arq.connections import ArqRedis
+from arq.constants import result_key_prefix
 from arq.worker import Retry
 
 logger = logging.getLogger("parley.queue")
 
 JobFunction = Callable[..., Awaitable[Any]]
+PeriodicFunction = Callable[[dict[str, Any]], Awaitable[Any]]
 
 
 class ArqJobQueue:
@@ -31,6 +33,21 @@ class ArqJobQueue:
             _queue_name=self._queue_name,
             **kwargs,
         )
+
+    async def enqueue_unless_pending(
+        self, job_name: str, *, tenant_id: uuid.UUID, job_id: str, **kwargs: Any
+    ) -> None:
+        """Enqueue unless a job with this id is queued or running.
+
+        Unlike `enqueue`, the kept result of a finished job with this id does
+        not block: recurring work with a fixed id (`index:{tenant_id}`) runs
+        again as soon as the previous run has finished.
+        """
+        # arq refuses an id while its job or its kept result exists; the job
+        # key lives until the job finishes, so only a finished run's result is
+        # dropped here.
+        await self._redis.delete(result_key_prefix + job_id)
+        await self.enqueue(job_name, tenant_id=tenant_id, job_id=job_id, **kwargs)
 
     async def ping(self) -> bool:
         try:
@@ -55,6 +72,7 @@ class InProcessJobQueue:
         self._context = context
         self._pending: dict[str, asyncio.Task[Any]] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._periodic: dict[str, asyncio.Task[None]] = {}
 
     async def enqueue(
         self, job_name: str, *, tenant_id: uuid.UUID, job_id: str | None = None, **kwargs: Any
@@ -68,6 +86,46 @@ class InProcessJobQueue:
         self._pending[key] = task
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    async def enqueue_unless_pending(
+        self, job_name: str, *, tenant_id: uuid.UUID, job_id: str, **kwargs: Any
+    ) -> None:
+        """`enqueue`: here a job id is dropped only while its job is pending anyway."""
+        await self.enqueue(job_name, tenant_id=tenant_id, job_id=job_id, **kwargs)
+
+    def run_periodically(
+        self, name: str, function: PeriodicFunction, *, every_seconds: float
+    ) -> None:
+        """Call `function(context)` every `every_seconds` until `close()` (what arq's cron does).
+
+        The first call comes after one interval. A failing call is logged (its
+        type only) and the next one still comes. Starting `name` twice keeps
+        the first.
+        """
+        if every_seconds <= 0:
+            raise ValueError(f"interval must be positive, got {every_seconds}")
+        if name not in self._periodic:
+            self._periodic[name] = asyncio.create_task(self._repeat(name, function, every_seconds))
+
+    @property
+    def periodic_names(self) -> tuple[str, ...]:
+        """Names of the periodic functions running, in the order they were started."""
+        return tuple(self._periodic)
+
+    async def stop_periodic(self) -> None:
+        """Stop every periodic function started with `run_periodically`."""
+        tasks, self._periodic = list(self._periodic.values()), {}
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _repeat(self, name: str, function: PeriodicFunction, every_seconds: float) -> None:
+        while True:
+            await asyncio.sleep(every_seconds)
+            try:
+                await function({**self._context, "job_id": f"periodic:{name}", "job_try": 1})
+            except Exception as error:
+                logger.warning("periodic %s failed: %s", name, type(error).__name__)
 
     async def _run(self, job_name: str, job_id: str, tenant_id: str, kwargs: dict[str, Any]) -> Any:
         attempt = 1
@@ -92,4 +150,5 @@ class InProcessJobQueue:
         return True
 
     async def close(self) -> None:
+        await self.stop_periodic()
         await self.drain()

@@ -5,7 +5,7 @@ Adapters live in `workers/` (job queues), `search/` (search backends) and
 """
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -34,13 +34,20 @@ class JobQueue(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class SearchDocument:
-    """One document in a tenant's search index."""
+    """One document in a tenant's search index.
+
+    `version` orders the writes of one document (the source row's version,
+    growing with every change): a versioned write never replaces a stored
+    newer version, so a late retry cannot bring back old content. Documents
+    without a version are always written; do not mix both for one document.
+    """
 
     id: str
     tenant_id: uuid.UUID
     brand_id: uuid.UUID | None
     text: str
     fields: Mapping[str, Any] = field(default_factory=dict)
+    version: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +64,28 @@ class SearchPage:
     hits: tuple[SearchHit, ...]
 
 
+class SearchUnavailableError(Exception):
+    """The search backend cannot be reached or refuses for now.
+
+    Connection refused or lost, timeouts, HTTP 429 and 5xx. The call may have
+    done part of its work; repeating it later is safe.
+    """
+
+
+class SearchWriteError(Exception):
+    """Some documents of a batch were refused; the others were written.
+
+    `refused` maps each refused document id to a short code (status and error
+    type, never content). `retryable` is true when a refusal was a passing one
+    (429, 5xx) that a later attempt may get through.
+    """
+
+    def __init__(self, message: str, *, refused: Mapping[str, str], retryable: bool) -> None:
+        super().__init__(message)
+        self.refused = dict(refused)
+        self.retryable = retryable
+
+
 class SearchIndex(Protocol):
     """A tenant-filtered full-text index (OpenSearch or SQLite FTS5).
 
@@ -68,15 +97,35 @@ class SearchIndex(Protocol):
     brand and `[]` none; `filters` match values under `fields` exactly;
     highlights are HTML-escaped with `<em>` around matches. `index_documents`
     may raise after writing part of a batch, and retrying the batch is safe.
-    OpenSearch makes writes searchable within about a second.
+    OpenSearch makes writes searchable within about a second (`refresh` forces it).
+    A passing backend failure raises `SearchUnavailableError`; documents the
+    backend refuses raise `SearchWriteError` once the rest of the batch is written.
+
+    Rebuilding: `create_index_version` makes a new, empty version of a logical
+    index that searches do not see; `index_documents(..., into=name)` fills it;
+    `swap_alias` makes it the live one in one atomic step and drops the others.
     """
 
     async def ensure_ready(self) -> None:
         """Create templates, indices and aliases if missing (idempotent)."""
         ...
 
-    async def index_documents(self, index: str, documents: Sequence[SearchDocument]) -> int:
-        """Upsert documents; returns how many were written."""
+    async def index_documents(
+        self,
+        index: str,
+        documents: Sequence[SearchDocument],
+        *,
+        into: str | None = None,
+        overwrite_same_version: bool = False,
+    ) -> int:
+        """Upsert documents; returns how many were written.
+
+        A versioned document is skipped (neither written nor an error) when
+        the index holds that document with a higher version, or with the same
+        version unless `overwrite_same_version` (a rebuild rewriting documents
+        whose shape changed). `into` names a version from `create_index_version`
+        instead of the live index.
+        """
         ...
 
     async def search(
@@ -100,6 +149,40 @@ class SearchIndex(Protocol):
 
     async def delete_tenant(self, index: str, *, tenant_id: uuid.UUID) -> int:
         """Delete every document of the tenant in the index."""
+        ...
+
+    async def count_documents(self, index: str, *, tenant_id: uuid.UUID) -> int:
+        """How many documents the tenant has in the live index (after `refresh`)."""
+        ...
+
+    def document_ids(
+        self, index: str, *, tenant_id: uuid.UUID, batch_size: int = 500
+    ) -> AsyncIterator[list[str]]:
+        """The ids of the tenant's documents in the live index, in batches.
+
+        Deleting documents while iterating is allowed; documents written
+        meanwhile may or may not be listed.
+        """
+        ...
+
+    async def refresh(self, index: str) -> None:
+        """Make every write so far visible to searches and counts."""
+        ...
+
+    async def create_index_version(self, index: str) -> str:
+        """Create a new, empty version of the logical index, not yet live; returns its name."""
+        ...
+
+    async def swap_alias(self, index: str, version: str) -> tuple[str, ...]:
+        """Make `version` the live index atomically, then drop the versions it replaced.
+
+        Searches see either the old or the new version, never neither.
+        Returns the names of the dropped versions.
+        """
+        ...
+
+    async def discard_index_version(self, index: str, version: str) -> None:
+        """Drop a version made by `create_index_version` that never went live."""
         ...
 
     async def ping(self) -> bool:

@@ -1,9 +1,230 @@
-"""Search indexing and recovery jobs."""
+"""Search indexing and recovery jobs.
 
+- `index_mentions` (per tenant, job id `index:{tenant_id}`) delivers the
+  tenant's due `index_mention` outbox rows to the search index.
+- `drain_outboxes` (cron, every 10 s) enqueues `index_mentions` for every
+  tenant with due rows.
+- `sweep_stale_work` (cron, every minute) enqueues again what a lost job left
+  behind (arq jobs vanish when Redis restarts mid-flight): inbound events still
+  pending two minutes after they arrived, and outbox rows overdue as long.
+
+Tenants are not tenant-owned, but what they hold is: the cron jobs list the
+tenants, then look at each one in its own scope (row-level security forbids
+reading across tenants, by design). The embedded default runs the same two
+functions periodically in process (`start_in_process_schedule`).
+"""
+
+import logging
+import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, Final, Protocol
 
-from arq.cron import CronJob
+from arq.cron import CronJob, cron
+from sqlalchemy import select
 
-JOBS: tuple[Callable[..., Awaitable[Any]], ...] = ()
-CRON_JOBS: tuple[CronJob, ...] = ()
+from domain.db.session import Database
+from domain.db.uow import UnitOfWork
+from domain.ingestion.models import InboundEvent, InboundEventStatus
+from domain.ingestion.service import PROCESS_INBOUND_EVENT_JOB
+from domain.mentions.search import (
+    DEFAULT_BATCH_SIZE,
+    IndexingRun,
+    has_due_mention_indexing,
+    index_pending_mentions,
+    list_tenant_ids,
+)
+from domain.shared.clock import utcnow
+from domain.shared.ports import SearchIndex
+from domain.shared.tenancy import Actor, TenantScope
+from workers.queue import InProcessJobQueue
+from workers.runtime import JobContext, RetryableJobError, tenant_job
+
+logger = logging.getLogger("parley.jobs.indexing")
+
+INDEX_MENTIONS_JOB: Final = "index_mentions"
+#: Work still pending this long after it was due is taken to be lost.
+STALE_AFTER: Final = timedelta(minutes=2)
+#: Batches one `index_mentions` run delivers at most; the next drain takes the rest.
+MAX_BATCHES_PER_RUN: Final = 20
+#: Inbound events one sweep enqueues per tenant at most.
+MAX_SWEPT_EVENTS: Final = 1000
+DRAIN_EVERY_SECONDS: Final = 10
+SWEEP_EVERY_SECONDS: Final = 60
+
+_DRAIN_ACTOR: Final = Actor.system("job:drain_outboxes")
+_SWEEP_ACTOR: Final = Actor.system("job:sweep_stale_work")
+
+
+class RecurringJobQueue(Protocol):
+    """The job queues of `workers.queue`: `JobQueue` plus re-runs of fixed job ids."""
+
+    async def enqueue(
+        self, job_name: str, *, tenant_id: uuid.UUID, job_id: str | None = None, **kwargs: Any
+    ) -> None: ...
+
+    async def enqueue_unless_pending(
+        self, job_name: str, *, tenant_id: uuid.UUID, job_id: str, **kwargs: Any
+    ) -> None: ...
+
+
+def index_job_id(tenant_id: uuid.UUID) -> str:
+    """The id of a tenant's `index_mentions` job: one queued or running per tenant."""
+    return f"index:{tenant_id}"
+
+
+def inbound_job_id(event_id: uuid.UUID) -> str:
+    """The id of an inbound event's `process_inbound_event` job, as the receivers enqueue it."""
+    return f"inbound:{event_id}"
+
+
+async def request_mention_indexing(queue: RecurringJobQueue, tenant_id: uuid.UUID) -> None:
+    """Have the tenant's due `index_mention` rows delivered soon.
+
+    Dropped while the tenant's `index_mentions` job is queued or running (it
+    will take the rows, or the next drain will); a finished run does not block.
+    """
+    await queue.enqueue_unless_pending(
+        INDEX_MENTIONS_JOB, tenant_id=tenant_id, job_id=index_job_id(tenant_id)
+    )
+
+
+@tenant_job(INDEX_MENTIONS_JOB, max_tries=8)
+async def index_mentions(
+    ctx: JobContext, uow: UnitOfWork, *, batch_size: int = DEFAULT_BATCH_SIZE
+) -> dict[str, int]:
+    """Deliver the tenant's due `index_mention` outbox rows, batch after batch.
+
+    Each batch is one transaction (`index_pending_mentions`); full batches are
+    followed by another, up to `MAX_BATCHES_PER_RUN`. When the index was
+    unreachable or overloaded, the rows stay pending with a backoff and
+    `RetryableJobError` makes arq try again. Returns counts (no content).
+    """
+    search: SearchIndex = ctx["search"]
+    database: Database = ctx["database"]
+    scope = uow.require_scope()
+    runs = [await index_pending_mentions(uow, search=search, now=utcnow(), batch_size=batch_size)]
+    while (
+        runs[-1].claimed == batch_size
+        and not runs[-1].retry_later
+        and len(runs) < MAX_BATCHES_PER_RUN
+    ):
+        async with UnitOfWork(database, actor=uow.actor, scope=scope) as next_uow:
+            runs.append(
+                await index_pending_mentions(
+                    next_uow, search=search, now=utcnow(), batch_size=batch_size
+                )
+            )
+    totals = _totals(runs)
+    if runs[-1].retry_later:
+        raise RetryableJobError(f"search index unavailable: {runs[-1].error}")
+    return totals
+
+
+async def drain_outboxes(ctx: JobContext) -> int:
+    """Enqueue `index_mentions` for every tenant with due `index_mention` rows; returns how many."""
+    database: Database = ctx["database"]
+    queue: RecurringJobQueue = ctx["queue"]
+    now = utcnow()
+    requested = 0
+    for tenant_id in await list_tenant_ids(database, actor=_DRAIN_ACTOR):
+        async with UnitOfWork(database, actor=_DRAIN_ACTOR, scope=TenantScope(tenant_id)) as uow:
+            due = await has_due_mention_indexing(uow, now=now)
+        if due:
+            await request_mention_indexing(queue, tenant_id)
+            requested += 1
+    return requested
+
+
+async def sweep_stale_work(
+    ctx: JobContext, *, stale_after: timedelta = STALE_AFTER
+) -> dict[str, int]:
+    """Enqueue again the work lost jobs left behind, in every tenant; returns counts.
+
+    Inbound events still pending `stale_after` after they arrived get
+    `process_inbound_event` (job id `inbound:{event_id}`, as the receivers
+    use, so an event whose job still exists is not enqueued twice); tenants
+    with `index_mention` rows overdue by `stale_after` get `index_mentions`.
+    """
+    database: Database = ctx["database"]
+    queue: RecurringJobQueue = ctx["queue"]
+    now = utcnow()
+    events = tenants = 0
+    for tenant_id in await list_tenant_ids(database, actor=_SWEEP_ACTOR):
+        async with UnitOfWork(database, actor=_SWEEP_ACTOR, scope=TenantScope(tenant_id)) as uow:
+            stale_events = await _stale_inbound_event_ids(
+                uow, received_before=now - stale_after, limit=MAX_SWEPT_EVENTS
+            )
+            overdue = await has_due_mention_indexing(uow, now=now, overdue_by=stale_after)
+        for event_id in stale_events:
+            await queue.enqueue(
+                PROCESS_INBOUND_EVENT_JOB,
+                tenant_id=tenant_id,
+                job_id=inbound_job_id(event_id),
+                event_id=str(event_id),
+            )
+        events += len(stale_events)
+        if overdue:
+            await request_mention_indexing(queue, tenant_id)
+            tenants += 1
+    if events or tenants:
+        logger.info("swept %d stale inbound event(s), %d tenant(s) to index", events, tenants)
+    return {"inbound_events": events, "tenants_indexing": tenants}
+
+
+def start_in_process_schedule(queue: InProcessJobQueue) -> None:
+    """Run `drain_outboxes` and `sweep_stale_work` periodically in the in-process runner.
+
+    The embedded default has no arq worker and so no cron; its composition
+    root calls this once after building the runner.
+    """
+    queue.run_periodically("drain_outboxes", drain_outboxes, every_seconds=DRAIN_EVERY_SECONDS)
+    queue.run_periodically("sweep_stale_work", sweep_stale_work, every_seconds=SWEEP_EVERY_SECONDS)
+
+
+async def _stale_inbound_event_ids(
+    uow: UnitOfWork, *, received_before: datetime, limit: int
+) -> list[uuid.UUID]:
+    """The scope's inbound events still pending that arrived before `received_before`."""
+    result = await uow.session.execute(
+        select(InboundEvent.id)
+        .where(
+            InboundEvent.status == InboundEventStatus.PENDING,
+            InboundEvent.received_at <= received_before,
+        )
+        .order_by(InboundEvent.received_at, InboundEvent.id)
+        .limit(limit)
+    )
+    return list(result.scalars())
+
+
+def _totals(runs: list[IndexingRun]) -> dict[str, int]:
+    return {
+        "batches": len(runs),
+        "claimed": sum(run.claimed for run in runs),
+        "indexed": sum(run.indexed for run in runs),
+        "removed": sum(run.removed for run in runs),
+        "done": sum(run.done for run in runs),
+        "failed": sum(run.failed for run in runs),
+    }
+
+
+JOBS: tuple[Callable[..., Awaitable[Any]], ...] = (index_mentions,)
+CRON_JOBS: tuple[CronJob, ...] = (
+    cron(
+        drain_outboxes,
+        name="drain_outboxes",
+        second=set(range(0, 60, DRAIN_EVERY_SECONDS)),
+        run_at_startup=True,
+        max_tries=1,
+        timeout=60,
+    ),
+    cron(
+        sweep_stale_work,
+        name="sweep_stale_work",
+        second=30,
+        run_at_startup=True,
+        max_tries=1,
+        timeout=120,
+    ),
+)
