@@ -1,4 +1,10 @@
-"""Starlette authentication: bearer JWT → principal."""
+"""Starlette authentication: bearer JWT → principal.
+
+A token is accepted when its signature, issuer, audience and times are valid
+and its `jti` is not among the tenant's revoked access tokens (one read of a
+unique index; the table, not Redis, so a revocation survives a cache flush
+and works on the embedded default too).
+"""
 
 from starlette.authentication import (
     AuthCredentials,
@@ -10,6 +16,16 @@ from starlette.requests import HTTPConnection
 from starlette.responses import JSONResponse, Response
 
 from api.auth.tokens import AccessToken, InvalidTokenError, TokenService
+from api.services import services_of
+from domain.db.uow import UnitOfWork
+from domain.oauth.service import is_access_token_revoked
+from domain.shared.tenancy import Actor, TenantScope
+
+#: Paths whose endpoints authenticate OAuth clients themselves (HTTP Basic is
+#: client authentication there, not a broken bearer token).
+CLIENT_AUTHENTICATED_PREFIX = "/oauth/"
+
+_REVOCATION_CHECK_ACTOR = Actor.system("bearer-auth")
 
 
 class TokenPrincipal(BaseUser):
@@ -34,8 +50,10 @@ class TokenPrincipal(BaseUser):
 class BearerTokenBackend(AuthenticationBackend):
     """Validates `Authorization: Bearer <jwt>`; no header means anonymous.
 
-    A header that is present but invalid is refused with 401 at once, so a
-    client never silently proceeds as anonymous with a broken token.
+    A header that is present but invalid (or revoked) is refused with 401 at
+    once, so a client never silently proceeds as anonymous with a broken
+    token. Under `/oauth/` the endpoints authenticate clients themselves and
+    the header is left to them.
     """
 
     def __init__(self, tokens: TokenService) -> None:
@@ -43,7 +61,7 @@ class BearerTokenBackend(AuthenticationBackend):
 
     async def authenticate(self, conn: HTTPConnection) -> tuple[AuthCredentials, BaseUser] | None:
         header = conn.headers.get("authorization")
-        if header is None:
+        if header is None or conn.scope["path"].startswith(CLIENT_AUTHENTICATED_PREFIX):
             return None
         scheme, _, credentials = header.partition(" ")
         if scheme.lower() != "bearer" or not credentials.strip():
@@ -52,7 +70,17 @@ class BearerTokenBackend(AuthenticationBackend):
             token = self._tokens.validate(credentials.strip())
         except InvalidTokenError as error:
             raise AuthenticationError("invalid token") from error
+        if await _is_revoked(conn, token):
+            raise AuthenticationError("token revoked")
         return AuthCredentials(sorted(token.scopes)), TokenPrincipal(token)
+
+
+async def _is_revoked(conn: HTTPConnection, token: AccessToken) -> bool:
+    scope = TenantScope(token.tenant_id)
+    async with UnitOfWork(
+        services_of(conn).database, actor=_REVOCATION_CHECK_ACTOR, scope=scope
+    ) as uow:
+        return await is_access_token_revoked(uow, token_id=token.token_id)
 
 
 def unauthorized(conn: HTTPConnection, error: Exception | None = None) -> Response:

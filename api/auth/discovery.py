@@ -4,6 +4,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from api.auth.keys import public_jwks
+from api.auth.oauth.records import CONFIDENTIAL_AUTH_METHODS, PUBLIC_AUTH_METHOD
+from api.auth.oauth.routes import (
+    AUTHORIZE_PATH,
+    INTROSPECTION_PATH,
+    REVOCATION_PATH,
+    TOKEN_PATH,
+)
 from api.services import services_of
 from domain.authz.policy import ALL_SCOPES
 
@@ -20,10 +27,21 @@ def _metadata(issuer: str) -> dict[str, object]:
     return {
         "issuer": issuer,
         "jwks_uri": f"{issuer}/.well-known/jwks.json",
+        "authorization_endpoint": f"{issuer}{AUTHORIZE_PATH}",
+        "token_endpoint": f"{issuer}{TOKEN_PATH}",
+        "revocation_endpoint": f"{issuer}{REVOCATION_PATH}",
+        "introspection_endpoint": f"{issuer}{INTROSPECTION_PATH}",
         "scopes_supported": ["openid", "profile", "email", *ALL_SCOPES],
-        # Only what is served today; the authorization and token endpoints are
-        # added here together with the OAuth2 flows that serve them.
         "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "grant_types_supported": ["authorization_code", "client_credentials", "refresh_token"],
+        "code_challenge_methods_supported": ["S256"],
+        "token_endpoint_auth_methods_supported": [*CONFIDENTIAL_AUTH_METHODS, PUBLIC_AUTH_METHOD],
+        "revocation_endpoint_auth_methods_supported": [
+            *CONFIDENTIAL_AUTH_METHODS,
+            PUBLIC_AUTH_METHOD,
+        ],
+        "introspection_endpoint_auth_methods_supported": list(CONFIDENTIAL_AUTH_METHODS),
         "id_token_signing_alg_values_supported": ["RS256"],
         "subject_types_supported": ["public"],
         "claims_supported": ["sub", "iss", "aud", "exp", "iat", "tid", "scope", "email"],

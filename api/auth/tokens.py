@@ -6,6 +6,8 @@ Claims: `iss`, `aud`, `sub` (user id, or client id for client credentials),
 algorithm, issuer, audience, or past `exp` are refused.
 """
 
+import hashlib
+import hmac
 import time
 import uuid
 from dataclasses import dataclass
@@ -32,6 +34,7 @@ class AccessToken:
     expires_at: int
     token_id: str
     client_id: str | None = None
+    issued_at: int | None = None
 
     @property
     def user_id(self) -> uuid.UUID | None:
@@ -60,8 +63,9 @@ class TokenService:
         ttl_seconds: int,
         client_id: str | None = None,
         now: int | None = None,
+        token_id: str | None = None,
     ) -> str:
-        """A signed access token valid for `ttl_seconds`."""
+        """A signed access token valid for `ttl_seconds`; `token_id` becomes its `jti`."""
         if ttl_seconds <= 0:
             raise ValueError("ttl must be positive")
         issued_at = int(time.time()) if now is None else now
@@ -74,12 +78,21 @@ class TokenService:
             "iat": issued_at,
             "nbf": issued_at,
             "exp": issued_at + ttl_seconds,
-            "jti": uuid.uuid4().hex,
+            "jti": token_id or uuid.uuid4().hex,
         }
         if client_id:
             claims["client_id"] = client_id
         header = {"alg": ALGORITHM, "kid": self._signing_key.kid, "typ": "at+jwt"}
         return jwt.encode(header, claims, self._signing_key)
+
+    def derive_secret(self, purpose: str) -> bytes:
+        """A 32-byte secret for `purpose` (e.g. signing browser cookies), from the signing key.
+
+        Stable while the signing key is; rotating the key changes every derived
+        secret. Different purposes get unrelated secrets.
+        """
+        private_exponent = str(self._signing_key.as_dict(private=True)["d"]).encode("ascii")
+        return hmac.new(private_exponent, purpose.encode("utf-8"), hashlib.sha256).digest()
 
     def validate(self, token: str, *, now: int | None = None) -> AccessToken:
         """The token's meaning; `InvalidTokenError` with a short reason otherwise."""
@@ -103,6 +116,7 @@ class TokenService:
                 expires_at=int(claims["exp"]),
                 token_id=str(claims.get("jti", "")),
                 client_id=str(claims["client_id"]) if claims.get("client_id") else None,
+                issued_at=int(claims["iat"]) if claims.get("iat") is not None else None,
             )
         except (JoseError, ValueError, KeyError, TypeError) as error:
             raise InvalidTokenError(type(error).__name__) from error

@@ -2,10 +2,12 @@
 
 import strawberry
 
+from api.graphql.errors import UnauthenticatedError
 from api.graphql.ids import to_global_id
 from domain.authz.policy import Role as DomainRole
 from domain.brands.models import Brand as BrandModel
 from domain.brands.models import ServiceTier
+from domain.oauth.models import ApiClient as ApiClientModel
 from domain.tenants.models import Tenant as TenantModel
 from domain.tenants.models import User as UserModel
 
@@ -70,10 +72,42 @@ class Brand:
         )
 
 
+@strawberry.type(description="An application registered to obtain tokens for the agency.")
+class ApiClient:
+    id: strawberry.ID = strawberry.field(description="Opaque global id.")
+    client_id: str = strawberry.field(description="The public OAuth client id.")
+    name: str = strawberry.field(description="Display name.")
+
+    @classmethod
+    def from_model(cls, client: ApiClientModel) -> "ApiClient":
+        return cls(
+            id=to_global_id("ApiClient", client.id), client_id=client.client_id, name=client.name
+        )
+
+
 @strawberry.type(description="The signed-in caller: user, tenant, role and visible brands.")
 class Viewer:
-    user: User = strawberry.field(description="The signed-in user.")
+    signed_in_user: strawberry.Private[User | None]
     tenant: Tenant = strawberry.field(description="The tenant the token is for.")
-    role: DomainRole = strawberry.field(description="The user's role in the tenant.")
+    role: DomainRole = strawberry.field(
+        description="The caller's role: the user's in the tenant, or an API client's own role."
+    )
     scopes: list[str] = strawberry.field(description="The token's scopes.")
     brands: list[Brand] = strawberry.field(description="Brands the caller may read, by name.")
+    api_client: ApiClient | None = strawberry.field(
+        description=(
+            "The API client the token was issued to: the application a user signed in "
+            "through, or the client acting for itself. Null for tokens issued by operators."
+        )
+    )
+
+    @strawberry.field(
+        description=(
+            "The signed-in user. A client-credentials token speaks for no user: selecting "
+            "this field then fails with UNAUTHENTICATED; read `apiClient` instead."
+        )
+    )
+    def user(self) -> User:
+        if self.signed_in_user is None:
+            raise UnauthenticatedError("this token speaks for an API client, not a user")
+        return self.signed_in_user

@@ -1,0 +1,1 @@
+"""OAuth2 clients, authorization codes, refresh tokens and revocations."""
