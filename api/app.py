@@ -10,9 +10,11 @@ from starlette.routing import Route, WebSocketRoute
 
 from api.auth.backend import BearerTokenBackend, unauthorized
 from api.auth.discovery import jwks, oauth_authorization_server, openid_configuration
+from api.auth.oauth.routes import oauth_routes
 from api.graphql.schema import ParleyGraphQL, build_schema
 from api.health import healthz, readyz
 from api.services import Services, build_services
+from api.webhooks import webhook_routes
 from domain.settings import Settings
 from domain.shared.ports import JobQueue
 
@@ -46,8 +48,10 @@ def create_app(
             Route("/.well-known/openid-configuration", openid_configuration),
             Route("/.well-known/oauth-authorization-server", oauth_authorization_server),
             Route("/.well-known/jwks.json", jwks),
+            *oauth_routes(),
             Route("/graphql", graphql_app, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql_app),
+            *webhook_routes(),
         ],
         middleware=[
             Middleware(

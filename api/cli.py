@@ -25,7 +25,9 @@ from redis.exceptions import RedisError
 from api.app import create_app
 from api.commands import imports as import_commands
 from api.commands import ingestion as ingestion_commands
+from api.commands import oauth as oauth_commands
 from api.commands import search as search_commands
+from api.commands import triage as triage_commands
 from api.graphql.ids import to_global_id
 from api.graphql.schema import build_schema
 from api.services import Services, build_services, build_token_service
@@ -40,6 +42,7 @@ from domain.shared.ports import JobQueue
 from domain.shared.tenancy import Actor, TenantScope
 from domain.tenants import service as tenants_service
 from migrations import runner
+from workers.jobs.indexing import start_in_process_schedule
 from workers.main import WorkerSettings, in_process_queue, redis_settings
 from workers.queue import ArqJobQueue
 
@@ -105,7 +108,10 @@ async def _build_queue(settings: Settings, services: Services) -> JobQueue:
         "database": services.database,
         "search": services.search,
     }
-    return in_process_queue(context)
+    queue = in_process_queue(context)
+    # No arq cron here: the runner drains the outboxes and sweeps stale work itself.
+    start_in_process_schedule(queue)
+    return queue
 
 
 async def _serve(settings: Settings, host: str, port: int) -> None:
@@ -469,6 +475,8 @@ for area_commands in (
     ingestion_commands.commands,
     import_commands.commands,
     search_commands.commands,
+    oauth_commands.commands,
+    triage_commands.commands,
 ):
     for command in area_commands:
         main.add_command(command)

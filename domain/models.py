@@ -12,10 +12,20 @@ from domain.db.base import Base
 from domain.db.outbox import OutboxMessage
 from domain.ingestion.models import InboundEvent, PlatformApp, WebhookEndpoint
 from domain.mentions.models import Mention
+from domain.oauth.models import (
+    ApiClient,
+    ApiClientBrand,
+    AuthorizationCode,
+    RefreshToken,
+    RevokedAccessToken,
+)
 from domain.tenants.models import BrandGrant, Membership, Tenant, User
 
 __all__ = [
+    "ApiClient",
+    "ApiClientBrand",
     "AuditLogEntry",
+    "AuthorizationCode",
     "Base",
     "Brand",
     "BrandGrant",
@@ -30,6 +40,8 @@ __all__ = [
     "Mention",
     "OutboxMessage",
     "PlatformApp",
+    "RefreshToken",
+    "RevokedAccessToken",
     "Tenant",
     "User",
     "WebhookEndpoint",

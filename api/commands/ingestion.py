@@ -1,5 +1,216 @@
-"""CLI commands of this area (registered on `parley` by `api/cli.py`)."""
+"""CLI commands of ingestion: `parley app create` and `parley channel create`.
+
+Both print the webhook URL the platform must be given. With `--json` they print
+exactly one JSON object on stdout; errors go to stderr with a non-zero exit.
+Generated secrets (a Meta verify token, a Telegram secret token, a generic
+signing secret) are printed once, since nothing else will ever show them.
+"""
+
+import asyncio
+import json
+import secrets
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import click
 
-commands: list[click.Command] = []
+from domain.bootstrap import build_database
+from domain.brands.repository import BrandRepository
+from domain.channels.models import ChannelKind
+from domain.db.session import Database
+from domain.db.uow import UnitOfWork
+from domain.ingestion.models import AppPlatform
+from domain.ingestion.service import (
+    WebhookSource,
+    create_platform_app,
+    register_channel,
+    webhook_path,
+)
+from domain.settings import Settings
+from domain.shared.errors import DomainError
+from domain.shared.tenancy import Actor, TenantScope
+from domain.tenants import service as tenants_service
+
+T = TypeVar("T")
+OPERATOR = Actor.system("cli")
+
+
+def _settings(ctx: click.Context) -> Settings:
+    settings: Settings = ctx.obj["settings"]
+    return settings
+
+
+def _run(database: Database, body: Callable[[], Awaitable[T]]) -> T:
+    """Run an async command body and dispose of the database; domain errors become CLI errors."""
+
+    async def main() -> T:
+        try:
+            return await body()
+        finally:
+            await database.dispose()
+
+    try:
+        return asyncio.run(main())
+    except DomainError as error:
+        raise click.ClickException(str(error)) from error
+
+
+def _emit(as_json: bool, payload: dict[str, Any], human: str) -> None:
+    click.echo(json.dumps(payload, ensure_ascii=False) if as_json else human)
+
+
+def webhook_url(settings: Settings, source: WebhookSource, key: str) -> str:
+    """The public URL a platform delivers to."""
+    return settings.public_base_url.rstrip("/") + webhook_path(source, key)
+
+
+async def _tenant_scope(database: Database, slug: str) -> TenantScope:
+    async with UnitOfWork(database, actor=OPERATOR, scope=None) as uow:
+        tenant = await tenants_service.get_tenant_by_slug(uow, slug)
+    return TenantScope(tenant.id)
+
+
+@click.group("app")
+def app_group() -> None:
+    """Manage platform apps (a Meta or X app serves many channels through one URL)."""
+
+
+@app_group.command("create")
+@click.option("--tenant", "tenant_slug", required=True)
+@click.option("--platform", required=True, type=click.Choice([p.value for p in AppPlatform]))
+@click.option("--app-id", required=True, help="The platform's app id (part of the URL).")
+@click.option("--secret", required=True, help="Meta app secret or X consumer secret.")
+@click.option("--verify-token", default=None, help="Meta only; generated when omitted.")
+@click.option("--name", default="", help="A label for operators.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def app_create(
+    ctx: click.Context,
+    tenant_slug: str,
+    platform: str,
+    app_id: str,
+    secret: str,
+    verify_token: str | None,
+    name: str,
+    as_json: bool,
+) -> None:
+    """Register a tenant's Meta or X app and print its webhook URL."""
+    settings = _settings(ctx)
+    database = build_database(settings)
+    app_platform = AppPlatform(platform)
+    generated = None
+    if app_platform is AppPlatform.META and verify_token is None:
+        generated = secrets.token_urlsafe(24)
+        verify_token = generated
+
+    async def create() -> dict[str, Any]:
+        scope = await _tenant_scope(database, tenant_slug)
+        async with UnitOfWork(database, actor=OPERATOR, scope=scope) as uow:
+            app = await create_platform_app(
+                uow,
+                platform=app_platform,
+                app_id=app_id,
+                app_secret=secret,
+                verify_token=verify_token,
+                name=name,
+            )
+            await uow.commit()
+        result: dict[str, Any] = {
+            "id": str(app.id),
+            "tenant": tenant_slug,
+            "platform": app.platform.value,
+            "app_id": app.app_id,
+            "webhook_url": webhook_url(settings, WebhookSource(app.platform.value), app.app_id),
+        }
+        if generated is not None:
+            result["verify_token"] = generated
+        return result
+
+    result = _run(database, create)
+    human = f"created {platform} app {result['app_id']}\nwebhook URL: {result['webhook_url']}"
+    if generated is not None:
+        human += f"\nverify token: {generated}"
+    _emit(as_json, result, human)
+
+
+@click.group("channel")
+def channel_group() -> None:
+    """Manage channels (connected pages, accounts, bots, webhooks, imports)."""
+
+
+@channel_group.command("create")
+@click.option("--tenant", "tenant_slug", required=True)
+@click.option("--brand", "brand_slug", required=True)
+@click.option("--kind", required=True, type=click.Choice([k.value for k in ChannelKind]))
+@click.option("--external-id", required=True, help="Page, account, bot, group or source id.")
+@click.option("--app", "app_id", default=None, help="The app id serving it (Meta / X kinds).")
+@click.option(
+    "--secret",
+    default=None,
+    help="Telegram secret token, VK secret key or generic signing secret "
+    "(generated for Telegram and generic when omitted).",
+)
+@click.option("--confirmation", default=None, help="VK server confirmation code.")
+@click.option("--name", default=None)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def channel_create(
+    ctx: click.Context,
+    tenant_slug: str,
+    brand_slug: str,
+    kind: str,
+    external_id: str,
+    app_id: str | None,
+    secret: str | None,
+    confirmation: str | None,
+    name: str | None,
+    as_json: bool,
+) -> None:
+    """Connect a channel to a brand; prints its id and, where it has one, its webhook URL."""
+    settings = _settings(ctx)
+    database = build_database(settings)
+
+    async def create() -> dict[str, Any]:
+        scope = await _tenant_scope(database, tenant_slug)
+        async with UnitOfWork(database, actor=OPERATOR, scope=scope) as uow:
+            brand = await BrandRepository(uow).get_by_slug(brand_slug)
+            registered = await register_channel(
+                uow,
+                brand_id=brand.id,
+                kind=ChannelKind(kind),
+                external_account_id=external_id,
+                name=name,
+                app_id=app_id,
+                secret=secret,
+                confirmation_code=confirmation,
+            )
+            await uow.commit()
+        channel = registered.channel
+        result: dict[str, Any] = {
+            "id": str(channel.id),
+            "tenant": tenant_slug,
+            "brand": brand_slug,
+            "kind": channel.kind.value,
+            "external_id": channel.external_account_id,
+            "name": channel.name,
+        }
+        if registered.webhook_source is not None:
+            result["webhook_url"] = webhook_url(
+                settings, registered.webhook_source, str(channel.id)
+            )
+        if app_id is not None:
+            result["app_id"] = app_id
+        if registered.generated_secret is not None:
+            result["secret"] = registered.generated_secret
+        return result
+
+    result = _run(database, create)
+    human = f"created {kind} channel {result['id']}"
+    if "webhook_url" in result:
+        human += f"\nwebhook URL: {result['webhook_url']}"
+    if "secret" in result:
+        human += f"\nsecret: {result['secret']}"
+    _emit(as_json, result, human)
+
+
+commands: list[click.Command] = [app_group, channel_group]

@@ -25,6 +25,7 @@ class Customer(TenantOwned, Base):
     merged_into_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("customers.id", ondelete="SET NULL")
     )
+    merged_at: Mapped[datetime | None]
     last_seen_at: Mapped[datetime | None]
 
 

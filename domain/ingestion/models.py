@@ -70,7 +70,8 @@ class InboundEvent(TenantOwned, Base):
     __tablename__ = "inbound_events"
     __table_args__ = (
         UniqueConstraint("tenant_id", "source", "dedupe_key"),
-        Index(None, "status", "received_at"),
+        # Admin lists (failed events) and sweeps (stale pending ones) are per tenant.
+        Index(None, "tenant_id", "status", "received_at"),
     )
 
     source: Mapped[str] = mapped_column(String(20))

@@ -36,6 +36,7 @@ class Mention(TenantOwned, Base):
         UniqueConstraint("tenant_id", "channel_id", "external_id"),
         Index(None, "tenant_id", "conversation_id", "posted_at"),
         Index(None, "tenant_id", "brand_id", "posted_at"),
+        Index(None, "tenant_id", "channel_id", "object_key"),
     )
 
     brand_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("brands.id", ondelete="CASCADE"))
@@ -47,6 +48,9 @@ class Mention(TenantOwned, Base):
         ForeignKey("customers.id", ondelete="SET NULL")
     )
     external_id: Mapped[str] = mapped_column(String(200))
+    #: The id other sources (listening-tool exports) use for the same object; see
+    #: `domain.mentions.rules.object_key`.
+    object_key: Mapped[str | None] = mapped_column(String(200))
     platform: Mapped[str] = mapped_column(String(20))
     kind: Mapped[str] = mapped_column(String(20))
     direction: Mapped[MentionDirection] = mapped_column(string_enum(MentionDirection))
@@ -65,6 +69,8 @@ class Mention(TenantOwned, Base):
     edited_at: Mapped[datetime | None]
     deleted_at: Mapped[datetime | None]
     hidden_at: Mapped[datetime | None]
+    #: Time of the latest hide, unhide or restore applied, so a late one cannot undo it.
+    moderated_at: Mapped[datetime | None]
     extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
     triage_status: Mapped[TriageStatus] = mapped_column(
         string_enum(TriageStatus), default=TriageStatus.PENDING

@@ -8,8 +8,10 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import IO
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from domain.channels.platforms.parsing import Node, text_or_none
@@ -193,3 +195,159 @@ def _classify(url: str) -> tuple[MentionKind, str | None]:
             return MentionKind.COMMENT, object_id
     tweet = _TWEET_URL.search(url)
     return MentionKind.POST, tweet.group("id") if tweet else None
+
+
+# --- streaming readers (for files of any size) ----------------------------------------
+
+#: The longest physical line the streaming readers accept; longer lines are rejected.
+MAX_LINE_BYTES = 1 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class ExportRow:
+    """One record of an export file: the line it starts on, and its mention or why not."""
+
+    line: int
+    mention: NormalizedMention | None = None
+    error: str | None = None
+
+
+def iter_csv(stream: IO[bytes]) -> Iterator[ExportRow]:
+    """The records of a CSV export read from a binary stream, one at a time.
+
+    Same format and values as `parse_csv`, but a bad record (wrong number of fields, bad
+    value, broken quoting, bytes that are not UTF-8, a line over `MAX_LINE_BYTES`) is
+    yielded with its `error` and reading goes on. Memory stays bounded by the longest
+    record. Raises `MalformedPayload` only when the header cannot be read or lacks a column.
+    """
+    lines = _Lines(stream)
+    reader = csv.reader(lines, strict=True)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise MalformedPayload("export payload: CSV file is empty") from None
+    except csv.Error as exc:
+        raise MalformedPayload(f"export payload: CSV header: {exc}") from exc
+    problem = lines.take_problem(1, lines.line_number)
+    if problem is not None:
+        raise MalformedPayload(f"export payload: CSV header: {problem}")
+    missing = [column for column in COLUMNS if column not in header]
+    if missing:
+        raise MalformedPayload(f"export payload: CSV header lacks {', '.join(missing)}")
+    positions = {column: header.index(column) for column in COLUMNS}
+    while True:
+        start = lines.line_number + 1
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            lines.take_problem(start, lines.line_number)
+            yield ExportRow(line=start, error=f"CSV line {reader.line_num}: {exc}")
+            continue
+        problem = lines.take_problem(start, lines.line_number)
+        if problem is not None:
+            yield ExportRow(line=start, error=problem)
+        elif fields:
+            yield _csv_row(start, fields, len(header), positions)
+
+
+def iter_jsonl(stream: IO[bytes]) -> Iterator[ExportRow]:
+    """The records of a JSONL export read from a binary stream, one line at a time.
+
+    Same format and values as `parse_jsonl`; a bad line is yielded with its `error` and
+    reading goes on; blank lines are skipped.
+    """
+    lines = _Lines(stream)
+    for text in lines:
+        number = lines.line_number
+        problem = lines.take_problem(number, number)
+        if problem is not None:
+            yield ExportRow(line=number, error=problem)
+            continue
+        if not text.strip():
+            continue
+        where = f"JSONL line {number}"
+        try:
+            try:
+                value = json.loads(text.removesuffix("\n"))
+            except ValueError as exc:
+                raise MalformedPayload(f"export payload: {where}: not valid JSON ({exc})") from exc
+            record = dict(Node.wrap(value, path=where, platform=PLATFORM).data)
+            record["date"] = _iso_date(Node(record, where, PLATFORM).string("date"), where)
+            yield ExportRow(line=number, mention=_mention(record, where))
+        except MalformedPayload as exc:
+            yield ExportRow(line=number, error=_reason(exc, where))
+
+
+def _csv_row(
+    line: int, fields: list[str], expected: int, positions: Mapping[str, int]
+) -> ExportRow:
+    where = f"CSV line {line}"
+    if len(fields) != expected:
+        return ExportRow(line=line, error=f"{where}: wrong number of fields")
+    record: dict[str, object] = {key: fields[positions[column]] for column, key in COLUMNS.items()}
+    try:
+        record["date"] = _csv_date(fields[positions["Date (UTC)"]], where)
+        record["author_handle"] = fields[positions["Author handle"]] or None
+        return ExportRow(line=line, mention=_mention(record, where))
+    except MalformedPayload as exc:
+        return ExportRow(line=line, error=_reason(exc, where))
+
+
+def _reason(error: MalformedPayload, where: str) -> str:
+    return str(error).removeprefix("export payload: ")
+
+
+class _Lines:
+    """Decoded physical lines of a binary stream (LF-terminated, BOM dropped), counted.
+
+    A line that is not UTF-8 or is too long is replaced (by its decoded-with-replacement
+    text, or an empty line) and remembered as a problem, which the reader collects for
+    the record that spans it with `take_problem`.
+    """
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self._stream = stream
+        self._problems: dict[int, str] = {}
+        self.line_number = 0
+
+    def __iter__(self) -> "_Lines":
+        return self
+
+    def __next__(self) -> str:
+        raw = self._stream.readline(MAX_LINE_BYTES + 1)
+        if not raw:
+            raise StopIteration
+        self.line_number += 1
+        if len(raw) > MAX_LINE_BYTES:
+            self._skip_rest_of_line(raw)
+            self._problems[self.line_number] = (
+                f"line {self.line_number} is longer than {MAX_LINE_BYTES} bytes"
+            )
+            return "\n"
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            self._problems[self.line_number] = (
+                f"line {self.line_number} is not UTF-8 (byte {exc.start + 1})"
+            )
+            text = raw.decode("utf-8", errors="replace")
+        return text.removeprefix("\ufeff") if self.line_number == 1 else text
+
+    def _skip_rest_of_line(self, raw: bytes) -> None:
+        while not raw.endswith(b"\n"):
+            raw = self._stream.readline(MAX_LINE_BYTES)
+            if not raw:
+                return
+
+    def take_problem(self, first: int, last: int) -> str | None:
+        """The first problem of lines `first`..`last`, forgetting every problem up to `last`."""
+        found = None
+        for number in sorted(self._problems):
+            if number > last:
+                break
+            problem = self._problems.pop(number)
+            if found is None and number >= first:
+                found = problem
+        return found

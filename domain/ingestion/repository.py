@@ -1,0 +1,196 @@
+"""Queries of ingestion: webhook endpoints, platform apps, inbound events, channel routing.
+
+Inserts that can race (a platform retrying while the first delivery is still being
+stored, two operators registering the same app) use `INSERT … ON CONFLICT DO NOTHING
+RETURNING id`: the database decides who wins, and the loser learns it from the
+missing id, never from a check made before the insert.
+"""
+
+import uuid
+from collections.abc import Collection, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from domain.channels.models import Channel, ChannelKind
+from domain.db.repository import ScopedRepository
+from domain.db.uow import UnitOfWork
+from domain.ingestion.models import (
+    AppPlatform,
+    InboundEvent,
+    InboundEventStatus,
+    PlatformApp,
+    WebhookEndpoint,
+)
+from domain.shared.clock import utcnow
+from domain.shared.ids import new_id
+
+#: Longest `channels.last_error` the column holds.
+_LAST_ERROR_LENGTH = 500
+
+
+def _insert_ignoring_conflicts(
+    dialect: str, model: type[Any], values: Mapping[str, Any], conflict_columns: Sequence[str]
+) -> Insert:
+    """`INSERT … ON CONFLICT (<columns>) DO NOTHING RETURNING id` on either database."""
+    if dialect == "postgresql":
+        return (
+            postgresql.insert(model)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=list(conflict_columns))
+            .returning(model.id)
+        )
+    if dialect == "sqlite":
+        return (
+            sqlite.insert(model)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=list(conflict_columns))
+            .returning(model.id)
+        )
+    raise NotImplementedError(f"no idempotent insert for the {dialect} dialect")
+
+
+async def get_webhook_endpoint_or_none(
+    uow: UnitOfWork, *, source: str, key: str
+) -> WebhookEndpoint | None:
+    """The endpoint of a webhook URL. Needs no scope: the routing table is not tenant-owned."""
+    result = await uow.session.execute(
+        select(WebhookEndpoint).where(WebhookEndpoint.source == source, WebhookEndpoint.key == key)
+    )
+    return result.scalar_one_or_none()
+
+
+async def claim_webhook_endpoint(
+    uow: UnitOfWork, *, source: str, key: str, tenant_id: uuid.UUID, target_id: uuid.UUID
+) -> bool:
+    """Register `(source, key)` for the tenant's app or channel; False when already taken."""
+    statement = _insert_ignoring_conflicts(
+        uow.dialect,
+        WebhookEndpoint,
+        {
+            "id": new_id(),
+            "source": source,
+            "key": key,
+            "tenant_id": tenant_id,
+            "target_id": target_id,
+            "created_at": utcnow(),
+        },
+        ("source", "key"),
+    )
+    result = await uow.session.execute(statement)
+    return result.scalar_one_or_none() is not None
+
+
+class PlatformAppRepository(ScopedRepository[PlatformApp]):
+    model = PlatformApp
+
+    async def get_by_app_id_or_none(self, platform: AppPlatform, app_id: str) -> PlatformApp | None:
+        result = await self.session.execute(
+            self._select().where(PlatformApp.platform == platform, PlatformApp.app_id == app_id)
+        )
+        return result.scalar_one_or_none()
+
+
+class InboundEventRepository(ScopedRepository[InboundEvent]):
+    model = InboundEvent
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        super().__init__(uow)
+        self.dialect = uow.dialect
+
+    async def insert_if_new(
+        self,
+        *,
+        source: str,
+        dedupe_key: str,
+        body: bytes,
+        headers: Mapping[str, str],
+        received_at: datetime,
+        status: InboundEventStatus,
+        error: str | None,
+        app_id: uuid.UUID | None,
+        channel_id: uuid.UUID | None,
+    ) -> uuid.UUID | None:
+        """Store one delivery; its id, or None when `(tenant, source, dedupe_key)` exists.
+
+        Concurrent inserts of the same key wait for each other in the database:
+        exactly one of them gets an id.
+        """
+        statement = _insert_ignoring_conflicts(
+            self.dialect,
+            InboundEvent,
+            {
+                "id": new_id(),
+                "tenant_id": self.scope.tenant_id,
+                "source": source,
+                "dedupe_key": dedupe_key,
+                "app_id": app_id,
+                "channel_id": channel_id,
+                "body": body,
+                "headers": dict(headers),
+                "received_at": received_at,
+                "status": status,
+                "attempts": 0,
+                "error": error,
+                "created_at": received_at,
+            },
+            ("tenant_id", "source", "dedupe_key"),
+        )
+        result = await self.session.execute(statement)
+        inserted: uuid.UUID | None = result.scalar_one_or_none()
+        return inserted
+
+    async def list_failed(self, *, channel_id: uuid.UUID | None, limit: int) -> list[InboundEvent]:
+        """Failed events of the tenant (of one channel when given), newest first."""
+        statement = self._select().where(InboundEvent.status == InboundEventStatus.FAILED)
+        if channel_id is not None:
+            statement = statement.where(InboundEvent.channel_id == channel_id)
+        result = await self.session.execute(
+            statement.order_by(InboundEvent.received_at.desc(), InboundEvent.id).limit(limit)
+        )
+        return list(result.scalars())
+
+
+class RoutingChannelRepository(ScopedRepository[Channel]):
+    """The channel reads and health writes the receivers need."""
+
+    model = Channel
+
+    async def list_by_accounts(
+        self, kind: ChannelKind, account_ids: Collection[str]
+    ) -> list[Channel]:
+        """The tenant's channels of `kind` whose external account id is one of `account_ids`."""
+        if not account_ids:
+            return []
+        result = await self.session.execute(
+            self._select()
+            .where(Channel.kind == kind, Channel.external_account_id.in_(list(account_ids)))
+            .order_by(Channel.id)
+        )
+        return list(result.scalars())
+
+    async def record_delivery(
+        self, channel_ids: Collection[uuid.UUID], *, at: datetime, error: str | None
+    ) -> None:
+        """Bump the health counters of channels that just received an event.
+
+        One UPDATE, not an ORM change: a counter bump per delivery is not an
+        operator's change and does not belong in the audit log.
+        """
+        if not channel_ids:
+            return
+        values: dict[str, Any] = {"last_event_at": at}
+        if error is not None:
+            values.update(
+                error_count=Channel.error_count + 1,
+                last_error_at=at,
+                last_error=error[:_LAST_ERROR_LENGTH],
+            )
+        await self.session.execute(
+            update(Channel)
+            .where(Channel.tenant_id == self.scope.tenant_id, Channel.id.in_(list(channel_ids)))
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
