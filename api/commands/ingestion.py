@@ -1,4 +1,4 @@
-"""CLI commands of ingestion: `parley app create` and `parley channel create`.
+"""CLI commands of ingestion: `parley app create`, `parley channel create|health`.
 
 Both print the webhook URL the platform must be given. With `--json` they print
 exactly one JSON object on stdout; errors go to stderr with a non-zero exit.
@@ -10,12 +10,14 @@ import asyncio
 import json
 import secrets
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any, TypeVar
 
 import click
 
 from domain.bootstrap import build_database
 from domain.brands.repository import BrandRepository
+from domain.channels.health import channel_health_report
 from domain.channels.models import ChannelKind
 from domain.db.session import Database
 from domain.db.uow import UnitOfWork
@@ -27,6 +29,7 @@ from domain.ingestion.service import (
     webhook_path,
 )
 from domain.settings import Settings
+from domain.shared.clock import utcnow
 from domain.shared.errors import DomainError
 from domain.shared.tenancy import Actor, TenantScope
 from domain.tenants import service as tenants_service
@@ -210,6 +213,51 @@ def channel_create(
         human += f"\nwebhook URL: {result['webhook_url']}"
     if "secret" in result:
         human += f"\nsecret: {result['secret']}"
+    _emit(as_json, result, human)
+
+
+@channel_group.command("health")
+@click.option("--tenant", "tenant_slug", required=True)
+@click.option("--window-minutes", default=60, show_default=True, type=click.IntRange(1, 10080))
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def channel_health(
+    ctx: click.Context, tenant_slug: str, window_minutes: int, as_json: bool
+) -> None:
+    """Each channel's health, last event, and mentions and failures in the last window."""
+    database = build_database(_settings(ctx))
+
+    async def report() -> dict[str, Any]:
+        scope = await _tenant_scope(database, tenant_slug)
+        async with UnitOfWork(database, actor=OPERATOR, scope=scope) as uow:
+            rows = await channel_health_report(
+                uow, now=utcnow(), window=timedelta(minutes=window_minutes)
+            )
+        return {
+            "tenant": tenant_slug,
+            "window_minutes": window_minutes,
+            "channels": [
+                {
+                    "id": str(row.channel_id),
+                    "name": row.name,
+                    "kind": row.kind,
+                    "health": row.health.value,
+                    "last_event_at": row.last_event_at.isoformat() if row.last_event_at else None,
+                    "mentions_in_window": row.mentions_in_window,
+                    "failed_events_in_window": row.failed_events_in_window,
+                    "error_count": row.error_count,
+                    "last_error_at": row.last_error_at.isoformat() if row.last_error_at else None,
+                }
+                for row in rows
+            ],
+        }
+
+    result = _run(database, report)
+    human = "\n".join(
+        f"{row['health']:9} {row['mentions_in_window']:5} mentions "
+        f"{row['failed_events_in_window']:3} failed  {row['kind']:15} {row['name']}"
+        for row in result["channels"]
+    )
     _emit(as_json, result, human)
 
 
