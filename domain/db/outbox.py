@@ -1,12 +1,18 @@
 """The transactional outbox: side effects written with the change, delivered later."""
 
-from datetime import datetime
+import uuid
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Index, String
+from sqlalchemy import Index, String, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.db.base import Base, TenantOwned
+from domain.db.uow import UnitOfWork
+
+#: `last_error` keeps at most this many characters (status and error type, never content).
+MAX_ERROR_LENGTH = 1000
 
 
 class OutboxMessage(TenantOwned, Base):
@@ -26,3 +32,69 @@ class OutboxMessage(TenantOwned, Base):
     next_attempt_at: Mapped[datetime]
     done_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(String(1000))
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """The wait after an outbox row's `attempts`-th failure: 5 s, doubling, at most 10 min."""
+    return timedelta(seconds=min(5 * 2 ** max(attempts - 1, 0), 600))
+
+
+async def claim_due_messages(
+    uow: UnitOfWork, *, topic: str, now: datetime, batch_size: int
+) -> list[OutboxMessage]:
+    """Up to `batch_size` pending rows of `topic` whose time has come, oldest first.
+
+    On PostgreSQL the rows are locked with SKIP LOCKED: rows another worker
+    holds are skipped, not waited for, so concurrent drains share the backlog
+    instead of delivering the same rows twice.
+    """
+    statement = (
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.topic == topic,
+            OutboxMessage.done_at.is_(None),
+            OutboxMessage.next_attempt_at <= now,
+        )
+        .order_by(OutboxMessage.created_at, OutboxMessage.id)
+        .limit(batch_size)
+    )
+    if uow.dialect == "postgresql":
+        statement = statement.with_for_update(skip_locked=True)
+    result = await uow.session.execute(statement)
+    return list(result.scalars())
+
+
+async def mark_messages_done(
+    uow: UnitOfWork, message_ids: Sequence[uuid.UUID], *, now: datetime, note: str | None = None
+) -> None:
+    """Mark delivered (or undeliverable) rows done."""
+    # Bulk UPDATEs: delivery bookkeeping is not an auditable change of the tenant's data.
+    if message_ids:
+        await uow.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(list(message_ids)))
+            .values(done_at=now, last_error=note),
+            execution_options={"synchronize_session": False},
+        )
+
+
+async def postpone_messages(
+    uow: UnitOfWork,
+    message_ids: Sequence[uuid.UUID],
+    *,
+    attempts: int,
+    now: datetime,
+    reason: str,
+) -> None:
+    """Leave rows pending for a later attempt (`retry_delay(attempts)` from now)."""
+    if message_ids:
+        await uow.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(list(message_ids)))
+            .values(
+                attempts=attempts,
+                next_attempt_at=now + retry_delay(attempts),
+                last_error=reason[:MAX_ERROR_LENGTH],
+            ),
+            execution_options={"synchronize_session": False},
+        )

@@ -22,12 +22,17 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from domain.authz.policy import Grantee, Permission, decide, visible_brand_ids
 from domain.brands.repository import BrandRepository
 from domain.channels.models import Channel
-from domain.db.outbox import OutboxMessage
+from domain.db.outbox import (
+    OutboxMessage,
+    claim_due_messages,
+    mark_messages_done,
+    postpone_messages,
+)
 from domain.db.session import Database
 from domain.db.uow import UnitOfWork
 from domain.mentions.documents import FILTERABLE_FIELDS, MENTIONS_INDEX, mention_document
@@ -50,7 +55,6 @@ DEFAULT_BATCH_SIZE: Final = 500
 MAX_PAGE_SIZE: Final = 100
 #: Outbox rows written this long before a rebuild started are replayed after its swap.
 CATCH_UP_MARGIN: Final = timedelta(minutes=5)
-_MAX_ERROR_LENGTH: Final = 1000
 
 
 # --- searching ----------------------------------------------------------------
@@ -158,11 +162,6 @@ class IndexingRun:
     error: str | None = None
 
 
-def retry_delay(attempts: int) -> timedelta:
-    """The wait after an outbox row's `attempts`-th failure: 5 s, doubling, at most 10 min."""
-    return timedelta(seconds=min(5 * 2 ** max(attempts - 1, 0), 600))
-
-
 async def index_pending_mentions(
     uow: UnitOfWork,
     *,
@@ -186,7 +185,7 @@ async def index_pending_mentions(
     if batch_size < 1:
         raise ValueError(f"batch size must be at least 1, got {batch_size}")
     scope = uow.require_scope()
-    rows = await _claim_due_rows(uow, now=now, batch_size=batch_size)
+    rows = await claim_due_messages(uow, topic=INDEX_MENTION_TOPIC, now=now, batch_size=batch_size)
     if not rows:
         return IndexingRun()
     mention_of_row = {row.id: _mention_id(row.payload) for row in rows}
@@ -231,11 +230,11 @@ async def index_pending_mentions(
             unreadable_rows.append(row.id)
         else:
             done_rows.append(row.id)
-    await _mark_done(uow, done_rows, now=now, note=None)
+    await mark_messages_done(uow, done_rows, now=now)
     # Nothing to index, and retrying cannot change that: done, with the reason kept.
-    await _mark_done(uow, unreadable_rows, now=now, note="invalid payload: no mention_id")
+    await mark_messages_done(uow, unreadable_rows, now=now, note="invalid payload: no mention_id")
     for (attempts, reason), row_ids in failed_rows.items():
-        await _postpone(uow, row_ids, attempts=attempts + 1, now=now, reason=reason)
+        await postpone_messages(uow, row_ids, attempts=attempts + 1, now=now, reason=reason)
     await uow.commit()
     failed = sum(len(row_ids) for row_ids in failed_rows.values())
     return IndexingRun(
@@ -404,27 +403,6 @@ async def reindex_tenant_mentions(
 # --- internals ----------------------------------------------------------------
 
 
-async def _claim_due_rows(
-    uow: UnitOfWork, *, now: datetime, batch_size: int
-) -> list[OutboxMessage]:
-    statement = (
-        select(OutboxMessage)
-        .where(
-            OutboxMessage.topic == INDEX_MENTION_TOPIC,
-            OutboxMessage.done_at.is_(None),
-            OutboxMessage.next_attempt_at <= now,
-        )
-        .order_by(OutboxMessage.created_at, OutboxMessage.id)
-        .limit(batch_size)
-    )
-    if uow.dialect == "postgresql":
-        # Rows another worker holds are skipped, not waited for: two drains
-        # share the backlog instead of indexing the same rows twice.
-        statement = statement.with_for_update(skip_locked=True)
-    result = await uow.session.execute(statement)
-    return list(result.scalars())
-
-
 async def _load_mentions(
     uow: UnitOfWork, mention_ids: Collection[uuid.UUID]
 ) -> dict[uuid.UUID, tuple[Mention, str]]:
@@ -462,34 +440,6 @@ async def _existing_mention_ids(
         return set()
     result = await uow.session.execute(select(Mention.id).where(Mention.id.in_(list(mention_ids))))
     return set(result.scalars())
-
-
-async def _mark_done(
-    uow: UnitOfWork, row_ids: Sequence[uuid.UUID], *, now: datetime, note: str | None
-) -> None:
-    # Bulk UPDATEs: delivery bookkeeping is not an auditable change of the tenant's data.
-    if row_ids:
-        await uow.session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id.in_(list(row_ids)))
-            .values(done_at=now, last_error=note),
-            execution_options={"synchronize_session": False},
-        )
-
-
-async def _postpone(
-    uow: UnitOfWork, row_ids: Sequence[uuid.UUID], *, attempts: int, now: datetime, reason: str
-) -> None:
-    await uow.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id.in_(list(row_ids)))
-        .values(
-            attempts=attempts,
-            next_attempt_at=now + retry_delay(attempts),
-            last_error=reason[:_MAX_ERROR_LENGTH],
-        ),
-        execution_options={"synchronize_session": False},
-    )
 
 
 async def _copy_tenant(

@@ -5,9 +5,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from domain.db.outbox import retry_delay
 from domain.mentions.documents import FILTERABLE_FIELDS, mention_document, triage_labels
 from domain.mentions.models import Mention, MentionDirection, TriageStatus
-from domain.mentions.search import retry_delay
 from domain.shared.ports import SearchDocument
 
 TENANT = uuid.UUID("00000000-0000-4000-8000-00000000000a")
