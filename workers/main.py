@@ -17,6 +17,7 @@ from domain.settings import Settings
 from search.factory import create_search_index
 from workers.jobs import ALL_JOBS, CRON_JOBS, jobs_by_name
 from workers.queue import ArqJobQueue, InProcessJobQueue
+from workers.realtime import InProcessEventPublisher, RedisEventPublisher
 from workers.runtime import JobContext
 
 logger = logging.getLogger("parley.worker")
@@ -46,6 +47,7 @@ async def startup(ctx: JobContext) -> None:
     settings = ctx.get("settings") or Settings()
     ctx.update(await build_context(settings))
     ctx["queue"] = ArqJobQueue(ctx["redis"])
+    ctx["publisher"] = RedisEventPublisher(ctx["redis"])
     logger.info("worker started")
 
 
@@ -80,4 +82,5 @@ def in_process_queue(context: dict[str, Any]) -> InProcessJobQueue:
     """The embedded default's job runner over the same job functions."""
     queue = InProcessJobQueue(jobs_by_name(), context)
     context["queue"] = queue
+    context.setdefault("publisher", InProcessEventPublisher())
     return queue

@@ -4,7 +4,7 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from arq.connections import ArqRedis
 from arq.constants import result_key_prefix
@@ -14,6 +14,18 @@ logger = logging.getLogger("parley.queue")
 
 JobFunction = Callable[..., Awaitable[Any]]
 PeriodicFunction = Callable[[dict[str, Any]], Awaitable[Any]]
+
+
+class RecurringJobQueue(Protocol):
+    """The job queues of `workers.queue`: `JobQueue` plus re-runs of fixed job ids."""
+
+    async def enqueue(
+        self, job_name: str, *, tenant_id: uuid.UUID, job_id: str | None = None, **kwargs: Any
+    ) -> None: ...
+
+    async def enqueue_unless_pending(
+        self, job_name: str, *, tenant_id: uuid.UUID, job_id: str, **kwargs: Any
+    ) -> None: ...
 
 
 class ArqJobQueue:

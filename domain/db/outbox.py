@@ -64,6 +64,23 @@ async def claim_due_messages(
     return list(result.scalars())
 
 
+async def has_due_messages(
+    uow: UnitOfWork, *, topic: str, now: datetime, overdue_by: timedelta = timedelta(0)
+) -> bool:
+    """Whether the scope's tenant has pending `topic` rows due since `overdue_by` ago."""
+    uow.require_scope()
+    result = await uow.session.execute(
+        select(OutboxMessage.id)
+        .where(
+            OutboxMessage.topic == topic,
+            OutboxMessage.done_at.is_(None),
+            OutboxMessage.next_attempt_at <= now - overdue_by,
+        )
+        .limit(1)
+    )
+    return result.first() is not None
+
+
 async def mark_messages_done(
     uow: UnitOfWork, message_ids: Sequence[uuid.UUID], *, now: datetime, note: str | None = None
 ) -> None:

@@ -30,6 +30,7 @@ from domain.channels.models import Channel
 from domain.db.outbox import (
     OutboxMessage,
     claim_due_messages,
+    has_due_messages,
     mark_messages_done,
     postpone_messages,
 )
@@ -252,17 +253,7 @@ async def has_due_mention_indexing(
     uow: UnitOfWork, *, now: datetime, overdue_by: timedelta = timedelta(0)
 ) -> bool:
     """Whether the scope's tenant has pending `index_mention` rows due since `overdue_by` ago."""
-    uow.require_scope()
-    result = await uow.session.execute(
-        select(OutboxMessage.id)
-        .where(
-            OutboxMessage.topic == INDEX_MENTION_TOPIC,
-            OutboxMessage.done_at.is_(None),
-            OutboxMessage.next_attempt_at <= now - overdue_by,
-        )
-        .limit(1)
-    )
-    return result.first() is not None
+    return await has_due_messages(uow, topic=INDEX_MENTION_TOPIC, now=now, overdue_by=overdue_by)
 
 
 async def list_tenant_ids(database: Database, *, actor: Actor) -> list[uuid.UUID]:

@@ -3,13 +3,14 @@
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from workers.jobs import indexing, ingestion
+from workers.jobs import indexing, ingestion, realtime
 from workers.jobs.maintenance import refresh_channel_health
 
 ALL_JOBS: tuple[Callable[..., Awaitable[Any]], ...] = (
     refresh_channel_health,
     *ingestion.JOBS,
     *indexing.JOBS,
+    *realtime.JOBS,
 )
 CRON_JOBS = indexing.CRON_JOBS
 

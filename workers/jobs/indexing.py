@@ -18,7 +18,7 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Any, Final, Protocol
+from typing import Any, Final
 
 from arq.cron import CronJob, cron
 from sqlalchemy import select
@@ -34,10 +34,12 @@ from domain.mentions.search import (
     index_pending_mentions,
     list_tenant_ids,
 )
+from domain.realtime.service import has_due_inbox_events
 from domain.shared.clock import utcnow
 from domain.shared.ports import SearchIndex
 from domain.shared.tenancy import Actor, TenantScope
-from workers.queue import InProcessJobQueue
+from workers.jobs.realtime import request_inbox_publishing
+from workers.queue import InProcessJobQueue, RecurringJobQueue
 from workers.runtime import JobContext, RetryableJobError, tenant_job
 
 logger = logging.getLogger("parley.jobs.indexing")
@@ -54,18 +56,6 @@ SWEEP_EVERY_SECONDS: Final = 60
 
 _DRAIN_ACTOR: Final = Actor.system("job:drain_outboxes")
 _SWEEP_ACTOR: Final = Actor.system("job:sweep_stale_work")
-
-
-class RecurringJobQueue(Protocol):
-    """The job queues of `workers.queue`: `JobQueue` plus re-runs of fixed job ids."""
-
-    async def enqueue(
-        self, job_name: str, *, tenant_id: uuid.UUID, job_id: str | None = None, **kwargs: Any
-    ) -> None: ...
-
-    async def enqueue_unless_pending(
-        self, job_name: str, *, tenant_id: uuid.UUID, job_id: str, **kwargs: Any
-    ) -> None: ...
 
 
 def index_job_id(tenant_id: uuid.UUID) -> str:
@@ -122,16 +112,24 @@ async def index_mentions(
 
 
 async def drain_outboxes(ctx: JobContext) -> int:
-    """Enqueue `index_mentions` for every tenant with due `index_mention` rows; returns how many."""
+    """Enqueue the outbox consumers every tenant has due rows for; returns how many jobs.
+
+    `index_mentions` for due `index_mention` rows, `publish_inbox_events` for
+    due `inbox_event` rows.
+    """
     database: Database = ctx["database"]
     queue: RecurringJobQueue = ctx["queue"]
     now = utcnow()
     requested = 0
     for tenant_id in await list_tenant_ids(database, actor=_DRAIN_ACTOR):
         async with UnitOfWork(database, actor=_DRAIN_ACTOR, scope=TenantScope(tenant_id)) as uow:
-            due = await has_due_mention_indexing(uow, now=now)
-        if due:
+            indexing_due = await has_due_mention_indexing(uow, now=now)
+            publishing_due = await has_due_inbox_events(uow, now=now)
+        if indexing_due:
             await request_mention_indexing(queue, tenant_id)
+            requested += 1
+        if publishing_due:
+            await request_inbox_publishing(queue, tenant_id)
             requested += 1
     return requested
 
