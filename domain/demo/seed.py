@@ -116,7 +116,8 @@ async def seed_demo(database: Database, *, data: Mapping[str, Any] | None = None
     return DemoSeed(tenant_id=tenant_id, brand_ids=brand_ids, users=tuple(users))
 
 
-def _brand_fields(brand_data: Mapping[str, Any]) -> dict[str, Any]:
+def brand_fields_from_config(brand_data: Mapping[str, Any]) -> dict[str, Any]:
+    """Brand fields from one brand of the demo configuration (brands.json shape)."""
     return {
         "name": brand_data["name"],
         "industry": brand_data.get("industry", ""),
@@ -156,7 +157,7 @@ def _holiday_country(brand_data: Mapping[str, Any]) -> str | None:
 
 
 async def _upsert_brand(uow: UnitOfWork, brand_data: Mapping[str, Any]) -> Brand:
-    fields = _brand_fields(brand_data)
+    fields = brand_fields_from_config(brand_data)
     brand = await BrandRepository(uow).get_by_slug_or_none(brand_data["slug"])
     if brand is None:
         return await brands_service.create_brand(
