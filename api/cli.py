@@ -11,6 +11,7 @@ import asyncio
 import json
 import logging
 import re
+import secrets
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
@@ -416,10 +417,19 @@ def embedded_settings(settings: Settings, data_dir: Path) -> Settings:
     )
 
 
-async def _demo_tokens(settings: Settings) -> dict[str, Any]:
+async def _set_demo_password(database: Database, emails: Sequence[str], password: str) -> None:
+    """Give the demo users one sign-in password (for the OAuth login page)."""
+    async with UnitOfWork(database, actor=OPERATOR, scope=None) as uow:
+        for email in emails:
+            await tenants_service.get_or_create_user(uow, email=email, password=password)
+        await uow.commit()
+
+
+async def _demo_tokens(settings: Settings, password: str) -> dict[str, Any]:
     seeded = await _seed_demo(settings)
     database = build_database(settings)
     try:
+        await _set_demo_password(database, [user["email"] for user in seeded["users"]], password)
         tokens = {}
         for user_entry in seeded["users"]:
             issued = await issue_user_token(
@@ -436,7 +446,7 @@ async def _demo_tokens(settings: Settings) -> dict[str, Any]:
             }
     finally:
         await database.dispose()
-    return {**seeded, "tokens": tokens}
+    return {**seeded, "tokens": tokens, "password": password}
 
 
 @main.command()
@@ -450,7 +460,8 @@ def demo(ctx: click.Context, host: str, port: int, data_dir: Path, as_json: bool
     settings = embedded_settings(_settings(ctx), data_dir)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     runner.upgrade(settings.resolved_owner_database_url())
-    result = _run(lambda: _demo_tokens(settings))
+    password = secrets.token_urlsafe(12)
+    result = _run(lambda: _demo_tokens(settings, password))
     url = f"http://{host}:{port}"
     result["graphql_url"] = f"{url}/graphql"
     if as_json:
@@ -458,6 +469,7 @@ def demo(ctx: click.Context, host: str, port: int, data_dir: Path, as_json: bool
     else:
         click.echo(f"Parley demo: {DEMO_TENANT_SLUG}, {len(result['brands'])} brands")
         click.echo(f"GraphQL (GraphiQL in a browser): {url}/graphql\n")
+        click.echo(f"Sign-in password of every demo user (OAuth login page): {password}\n")
         for role, entry in result["tokens"].items():
             click.echo(f"{role:16} {entry['email']}\n{entry['access_token']}\n")
         click.echo(
