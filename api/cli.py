@@ -44,6 +44,7 @@ from domain.shared.tenancy import Actor, TenantScope
 from domain.tenants import service as tenants_service
 from migrations import runner
 from workers.jobs.indexing import start_in_process_schedule
+from workers.jobs.ingestion import install_triage
 from workers.main import WorkerSettings, in_process_queue, redis_settings
 from workers.queue import ArqJobQueue
 
@@ -110,6 +111,7 @@ async def _build_queue(settings: Settings, services: Services) -> JobQueue:
         "search": services.search,
     }
     queue = in_process_queue(context)
+    install_triage(context)
     # No arq cron here: the runner drains the outboxes and sweeps stale work itself.
     start_in_process_schedule(queue)
     return queue

@@ -16,6 +16,7 @@ from domain.bootstrap import build_database
 from domain.settings import Settings
 from search.factory import create_search_index
 from workers.jobs import ALL_JOBS, CRON_JOBS, jobs_by_name
+from workers.jobs.ingestion import install_triage
 from workers.queue import ArqJobQueue, InProcessJobQueue
 from workers.realtime import InProcessEventPublisher, RedisEventPublisher
 from workers.runtime import JobContext
@@ -48,6 +49,7 @@ async def startup(ctx: JobContext) -> None:
     ctx.update(await build_context(settings))
     ctx["queue"] = ArqJobQueue(ctx["redis"])
     ctx["publisher"] = RedisEventPublisher(ctx["redis"])
+    install_triage(ctx)
     logger.info("worker started")
 
 

@@ -47,6 +47,7 @@ from domain.shared.errors import NotFoundError, ValidationError
 from domain.shared.ids import new_id
 from domain.shared.tenancy import Actor, TenantScope
 from domain.tenants.models import Tenant
+from domain.triage.ingestion import refresh_conversation_priorities
 
 logger = logging.getLogger("parley.ingestion")
 
@@ -72,6 +73,9 @@ DEFAULT_IMPORT_BATCH_ROWS = 500
 #: Rejections listed in an import report; the count covers all of them.
 MAX_LISTED_REJECTIONS = 1000
 
+#: Effects that change which messages of a conversation are open (and so its priority).
+_VISIBILITY_EFFECTS = frozenset({Effect.DELETED, Effect.HIDDEN, Effect.UNHIDDEN, Effect.RESTORED})
+
 _ERROR_LENGTH = 1000
 _CHANNEL_ERROR_LENGTH = 500
 
@@ -90,7 +94,8 @@ class TriageService(Protocol):
 
 
 class PendingTriage:
-    """The default triage: labels nothing, so mentions stay `triage_status = pending`."""
+    """The default triage: labels nothing, so mentions stay `triage_status = pending`.
+    Workers use `domain.triage.ingestion.PipelineTriage` (see `workers.jobs.ingestion`)."""
 
     async def mentions_stored(self, uow: UnitOfWork, *, mention_ids: Sequence[uuid.UUID]) -> None:
         return None
@@ -214,7 +219,9 @@ async def apply_mentions(
     customers; messages are placed in conversations (`reopen_window` decides reopening);
     conversation events are written; an `index_mention` outbox message is written for
     every mention row written, an `inbox_event` one for every conversation change; the
-    triage service receives the inbound mentions whose content is new or changed.
+    triage service receives the inbound mentions whose content is new or changed; a
+    conversation whose messages were deleted, hidden, unhidden or restored gets its
+    priority again from its open messages' labels.
     """
     if not incoming:
         return AppliedBatch(mentions=0, created=0, changed=0, conversation_events=0)
@@ -236,6 +243,17 @@ async def apply_mentions(
         if item.is_inbound and (item.created or Effect.EDITED in item.effects)
     ]
     await (triage or PendingTriage()).mentions_stored(uow, mention_ids=new_content)
+    await refresh_conversation_priorities(
+        uow,
+        conversation_ids={
+            item.conversation_id
+            for item in stored
+            if item.is_inbound
+            and item.conversation_id is not None
+            and item.effects & _VISIBILITY_EFFECTS
+        },
+        now=now,
+    )
     return AppliedBatch(
         mentions=len(stored),
         created=sum(1 for item in stored if item.created),

@@ -17,7 +17,9 @@ from domain.db.uow import UnitOfWork
 from domain.settings import Settings
 from domain.shared.clock import utcnow
 from domain.shared.tenancy import TenantScope
+from domain.triage.ingestion import PipelineTriage
 from tests.factories import TEST_ACTOR, make_brand, make_channel, make_tenant
+from workers.jobs.ingestion import TRIAGE_CTX_KEY
 from workers.main import WorkerSettings, shutdown, startup
 from workers.queue import ArqJobQueue
 from workers.runtime import JobOutcome
@@ -78,6 +80,8 @@ async def test_an_enqueued_job_runs_in_a_burst_worker(
     await worker.close()
 
     assert (worker.jobs_complete, worker.jobs_failed, worker.jobs_retried) == (1, 0, 0)
+    # The worker's start-up installs the triage pipeline for ingestion jobs.
+    assert isinstance(worker.ctx[TRIAGE_CTX_KEY], PipelineTriage)
     result = await Job(f"health-{channel.id}", arq_redis, _queue_name=queue_name).result(timeout=5)
     assert result == "healthy"
     async with UnitOfWork(pg_database, actor=TEST_ACTOR, scope=TenantScope(tenant)) as uow:

@@ -8,7 +8,11 @@ from sqlalchemy.exc import DBAPIError
 
 from domain.db.uow import UnitOfWork
 from domain.ingestion import processing
+from domain.triage.ingestion import PipelineTriage, shared_triager
 from workers.runtime import JobContext, RetryableJobError, tenant_job
+
+#: The `ctx` key of the triage service the job hands stored mentions to.
+TRIAGE_CTX_KEY = "triage"
 
 #: PostgreSQL errors that a new attempt resolves: serialization failure, deadlock.
 _TRANSIENT_SQLSTATES = frozenset({"40001", "40P01"})
@@ -23,16 +27,39 @@ async def process_inbound_event(
     Idempotent: an event already processed or failed is skipped. A body that cannot be
     parsed fails the event for good (recorded on the event and its channel, never
     retried); passing database failures are retried with backoff. Returns the outcome's
-    counts (no content).
+    counts (no content). New and edited customer mentions are triaged in the same
+    transaction by the service `install_triage` put in `ctx`.
     """
     try:
-        outcome = await processing.process_inbound_event(uow, event_id=uuid.UUID(event_id))
+        outcome = await processing.process_inbound_event(
+            uow, event_id=uuid.UUID(event_id), triage=triage_service(ctx)
+        )
         await uow.commit()
     except DBAPIError as error:
         if getattr(error.orig, "sqlstate", None) in _TRANSIENT_SQLSTATES:
             raise RetryableJobError("transient database conflict") from error
         raise
     return outcome.as_dict()
+
+
+def triage_service(ctx: JobContext) -> processing.TriageService | None:
+    """The worker's triage service: the one `install_triage` put in `ctx`, else none
+    (mentions then stay pending)."""
+    service: processing.TriageService | None = ctx.get(TRIAGE_CTX_KEY)
+    return service
+
+
+def install_triage(ctx: JobContext) -> processing.TriageService:
+    """Put the triage pipeline in a worker's `ctx` (arq keeps one `ctx` per worker; call
+    it at start-up) and return it; a service already there is kept.
+
+    The service wraps the process-wide `shared_triager`, whose model takes seconds to
+    load: each process loads it once, however many jobs or contexts it serves.
+    """
+    service: processing.TriageService | None = ctx.get(TRIAGE_CTX_KEY)
+    if service is None:
+        service = ctx[TRIAGE_CTX_KEY] = PipelineTriage(shared_triager())
+    return service
 
 
 JOBS: tuple[Callable[..., Awaitable[Any]], ...] = (process_inbound_event,)
