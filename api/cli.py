@@ -111,7 +111,8 @@ async def _build_queue(settings: Settings, services: Services) -> JobQueue:
         "search": services.search,
     }
     queue = in_process_queue(context)
-    install_triage(context)
+    if settings.triage_enabled:
+        install_triage(context)
     # No arq cron here: the runner drains the outboxes and sweeps stale work itself.
     start_in_process_schedule(queue)
     return queue

@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     opensearch_url: str | None = None
     search_index_prefix: str = "parley"
+    #: Whether workers triage inbound mentions as they are processed (the model
+    #: loads in about 2 s per process); off leaves labels pending.
+    triage_enabled: bool = True
 
     public_base_url: str = "http://127.0.0.1:8000"
     token_audience: str = "parley-api"  # noqa: S105 (an audience name, not a secret)

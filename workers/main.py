@@ -49,7 +49,8 @@ async def startup(ctx: JobContext) -> None:
     ctx.update(await build_context(settings))
     ctx["queue"] = ArqJobQueue(ctx["redis"])
     ctx["publisher"] = RedisEventPublisher(ctx["redis"])
-    install_triage(ctx)
+    if settings.triage_enabled:
+        install_triage(ctx)
     logger.info("worker started")
 
 
