@@ -13,9 +13,9 @@ import logging
 import re
 import secrets
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 import uvicorn
@@ -29,6 +29,7 @@ from api.commands import ingestion as ingestion_commands
 from api.commands import oauth as oauth_commands
 from api.commands import search as search_commands
 from api.commands import triage as triage_commands
+from api.commands.common import OPERATOR, emit, run_command, settings_of, split_values, tenant_scope
 from api.graphql.ids import to_global_id
 from api.graphql.schema import build_schema
 from api.services import Services, build_services, build_token_service
@@ -38,9 +39,7 @@ from domain.db.session import Database
 from domain.db.uow import UnitOfWork
 from domain.demo.seed import DEMO_TENANT_SLUG, seed_demo
 from domain.settings import Settings
-from domain.shared.errors import DomainError
 from domain.shared.ports import JobQueue
-from domain.shared.tenancy import Actor, TenantScope
 from domain.tenants import service as tenants_service
 from migrations import runner
 from workers.jobs.indexing import start_in_process_schedule
@@ -48,30 +47,7 @@ from workers.jobs.ingestion import install_triage
 from workers.main import WorkerSettings, in_process_queue, redis_settings
 from workers.queue import ArqJobQueue
 
-T = TypeVar("T")
-OPERATOR = Actor.system("cli")
 DEMO_TOKEN_TTL_SECONDS = 12 * 3600
-
-
-def _run(coroutine_factory: Callable[[], Awaitable[T]]) -> T:
-    """Run an async command body; domain errors become clean CLI errors."""
-
-    async def main() -> T:
-        return await coroutine_factory()
-
-    try:
-        return asyncio.run(main())
-    except DomainError as error:
-        raise click.ClickException(str(error)) from error
-
-
-def _emit(as_json: bool, payload: dict[str, Any], human: str) -> None:
-    click.echo(json.dumps(payload, ensure_ascii=False) if as_json else human)
-
-
-def _settings(ctx: click.Context) -> Settings:
-    settings: Settings = ctx.obj["settings"]
-    return settings
 
 
 def parse_ttl(value: str) -> int:
@@ -81,10 +57,6 @@ def parse_ttl(value: str) -> int:
         raise click.BadParameter("use seconds or a number with s, m, h or d")
     number, unit = int(match.group(1)), match.group(2) or "s"
     return number * {"s": 1, "m": 60, "h": 3600, "d": 86400}[unit]
-
-
-def split_scopes(values: Sequence[str]) -> list[str]:
-    return [scope for value in values for scope in re.split(r"[,\s]+", value) if scope]
 
 
 @click.group()
@@ -133,7 +105,7 @@ async def _serve(settings: Settings, host: str, port: int) -> None:
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int) -> None:
     """Serve the HTTP API (GraphQL at /graphql)."""
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     asyncio.run(_serve(settings, host, port))
 
 
@@ -142,7 +114,7 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
 @click.pass_context
 def worker(ctx: click.Context, burst: bool) -> None:
     """Run the background worker (arq on Redis)."""
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     try:
         redis = redis_settings(settings)
     except RuntimeError as error:
@@ -155,7 +127,7 @@ def worker(ctx: click.Context, burst: bool) -> None:
 @click.pass_context
 def migrate(ctx: click.Context, revision: str) -> None:
     """Upgrade the database schema (as the owner role on PostgreSQL)."""
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     runner.upgrade(settings.resolved_owner_database_url(), revision)
     click.echo(f"database at revision {revision}", err=True)
 
@@ -195,12 +167,12 @@ async def _doctor(settings: Settings) -> dict[str, dict[str, Any]]:
 @click.pass_context
 def doctor(ctx: click.Context, as_json: bool) -> None:
     """Show which backend is active for database, queue and search, and whether each answers."""
-    report = asyncio.run(_doctor(_settings(ctx)))
+    report = asyncio.run(_doctor(settings_of(ctx)))
     human = "\n".join(
         f"{name:9} {part['backend']:14} {'answers' if part['answers'] else 'DOES NOT ANSWER'}"
         for name, part in report.items()
     )
-    _emit(as_json, report, human)
+    emit(as_json, report, human)
     if not all(part["answers"] for part in report.values()):
         sys.exit(1)
 
@@ -220,7 +192,7 @@ def tenant() -> None:
 @click.pass_context
 def tenant_create(ctx: click.Context, slug: str, name: str, as_json: bool) -> None:
     """Create a tenant."""
-    database = build_database(_settings(ctx))
+    database = build_database(settings_of(ctx))
 
     async def create() -> dict[str, Any]:
         try:
@@ -231,14 +203,8 @@ def tenant_create(ctx: click.Context, slug: str, name: str, as_json: bool) -> No
         finally:
             await database.dispose()
 
-    result = _run(create)
-    _emit(as_json, result, f"created tenant {result['slug']} ({result['id']})")
-
-
-async def _tenant_scope(database: Database, slug: str) -> TenantScope:
-    async with UnitOfWork(database, actor=OPERATOR, scope=None) as uow:
-        found = await tenants_service.get_tenant_by_slug(uow, slug)
-    return TenantScope(found.id)
+    result = run_command(create)
+    emit(as_json, result, f"created tenant {result['slug']} ({result['id']})")
 
 
 @main.group()
@@ -265,11 +231,11 @@ def user_create(
 ) -> None:
     """Create a user (or reuse one by e-mail) and give them a role in a tenant."""
     password = sys.stdin.readline().rstrip("\n") if password_stdin else None
-    database = build_database(_settings(ctx))
+    database = build_database(settings_of(ctx))
 
     async def create() -> dict[str, Any]:
         try:
-            scope = await _tenant_scope(database, tenant_slug)
+            scope = await tenant_scope(database, tenant_slug)
             async with UnitOfWork(database, actor=OPERATOR, scope=scope) as uow:
                 membership = await tenants_service.add_member(
                     uow, email=email, role=Role(role), brand_slugs=brands, password=password
@@ -288,8 +254,8 @@ def user_create(
         finally:
             await database.dispose()
 
-    result = _run(create)
-    _emit(as_json, result, f"{result['email']} is {role} in {tenant_slug}")
+    result = run_command(create)
+    emit(as_json, result, f"{result['email']} is {role} in {tenant_slug}")
 
 
 async def issue_user_token(
@@ -302,7 +268,7 @@ async def issue_user_token(
     ttl_seconds: int,
 ) -> dict[str, Any]:
     """Issue an access token for a member; scopes default to all their role can use."""
-    scope = await _tenant_scope(database, tenant_slug)
+    scope = await tenant_scope(database, tenant_slug)
     async with UnitOfWork(database, actor=OPERATOR, scope=scope) as uow:
         found = await tenants_service.get_user_by_email(uow, email)
         member = await tenants_service.load_member(uow, user_id=found.id, scopes=frozenset())
@@ -354,7 +320,7 @@ def token_issue(
     as_json: bool,
 ) -> None:
     """Issue a signed access token for a member of a tenant."""
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     database = build_database(settings)
 
     async def issue() -> dict[str, Any]:
@@ -364,14 +330,14 @@ def token_issue(
                 database,
                 tenant_slug=tenant_slug,
                 email=email,
-                scopes=split_scopes(scopes),
+                scopes=split_values(scopes),
                 ttl_seconds=parse_ttl(ttl),
             )
         finally:
             await database.dispose()
 
-    result = _run(issue)
-    _emit(as_json, result, result["access_token"])
+    result = run_command(issue)
+    emit(as_json, result, result["access_token"])
 
 
 # --- demo --------------------------------------------------------------------
@@ -400,11 +366,11 @@ async def _seed_demo(settings: Settings) -> dict[str, Any]:
 @click.pass_context
 def seed_demo_command(ctx: click.Context, as_json: bool) -> None:
     """Load the Northwind Social demo tenant into the configured database (idempotent)."""
-    result = _run(lambda: _seed_demo(_settings(ctx)))
+    result = run_command(lambda: _seed_demo(settings_of(ctx)))
     human = f"seeded {DEMO_TENANT_SLUG}: {len(result['brands'])} brands, " + ", ".join(
         user["email"] for user in result["users"]
     )
-    _emit(as_json, result, human)
+    emit(as_json, result, human)
 
 
 def embedded_settings(settings: Settings, data_dir: Path) -> Settings:
@@ -460,11 +426,11 @@ async def _demo_tokens(settings: Settings, password: str) -> dict[str, Any]:
 @click.pass_context
 def demo(ctx: click.Context, host: str, port: int, data_dir: Path, as_json: bool) -> None:
     """Run the demo on the embedded default: SQLite, in-process jobs, FTS5 search."""
-    settings = embedded_settings(_settings(ctx), data_dir)
+    settings = embedded_settings(settings_of(ctx), data_dir)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     runner.upgrade(settings.resolved_owner_database_url())
     password = secrets.token_urlsafe(12)
-    result = _run(lambda: _demo_tokens(settings, password))
+    result = run_command(lambda: _demo_tokens(settings, password))
     url = f"http://{host}:{port}"
     result["graphql_url"] = f"{url}/graphql"
     if as_json:

@@ -6,20 +6,17 @@ Generated secrets (a Meta verify token, a Telegram secret token, a generic
 signing secret) are printed once, since nothing else will ever show them.
 """
 
-import asyncio
-import json
 import secrets
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
+from api.commands.common import OPERATOR, emit, run_command, settings_of, tenant_scope
 from domain.bootstrap import build_database
 from domain.brands.repository import BrandRepository
 from domain.channels.health import channel_health_report
 from domain.channels.models import ChannelKind
-from domain.db.session import Database
 from domain.db.uow import UnitOfWork
 from domain.ingestion.models import AppPlatform
 from domain.ingestion.service import (
@@ -30,47 +27,11 @@ from domain.ingestion.service import (
 )
 from domain.settings import Settings
 from domain.shared.clock import utcnow
-from domain.shared.errors import DomainError
-from domain.shared.tenancy import Actor, TenantScope
-from domain.tenants import service as tenants_service
-
-T = TypeVar("T")
-OPERATOR = Actor.system("cli")
-
-
-def _settings(ctx: click.Context) -> Settings:
-    settings: Settings = ctx.obj["settings"]
-    return settings
-
-
-def _run(database: Database, body: Callable[[], Awaitable[T]]) -> T:
-    """Run an async command body and dispose of the database; domain errors become CLI errors."""
-
-    async def main() -> T:
-        try:
-            return await body()
-        finally:
-            await database.dispose()
-
-    try:
-        return asyncio.run(main())
-    except DomainError as error:
-        raise click.ClickException(str(error)) from error
-
-
-def _emit(as_json: bool, payload: dict[str, Any], human: str) -> None:
-    click.echo(json.dumps(payload, ensure_ascii=False) if as_json else human)
 
 
 def webhook_url(settings: Settings, source: WebhookSource, key: str) -> str:
     """The public URL a platform delivers to."""
     return settings.public_base_url.rstrip("/") + webhook_path(source, key)
-
-
-async def _tenant_scope(database: Database, slug: str) -> TenantScope:
-    async with UnitOfWork(database, actor=OPERATOR, scope=None) as uow:
-        tenant = await tenants_service.get_tenant_by_slug(uow, slug)
-    return TenantScope(tenant.id)
 
 
 @click.group("app")
@@ -98,7 +59,7 @@ def app_create(
     as_json: bool,
 ) -> None:
     """Register a tenant's Meta or X app and print its webhook URL."""
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     database = build_database(settings)
     app_platform = AppPlatform(platform)
     generated = None
@@ -107,7 +68,7 @@ def app_create(
         verify_token = generated
 
     async def create() -> dict[str, Any]:
-        scope = await _tenant_scope(database, tenant_slug)
+        scope = await tenant_scope(database, tenant_slug)
         async with UnitOfWork(database, actor=OPERATOR, scope=scope) as uow:
             app = await create_platform_app(
                 uow,
@@ -129,11 +90,11 @@ def app_create(
             result["verify_token"] = generated
         return result
 
-    result = _run(database, create)
+    result = run_command(create, database=database)
     human = f"created {platform} app {result['app_id']}\nwebhook URL: {result['webhook_url']}"
     if generated is not None:
         human += f"\nverify token: {generated}"
-    _emit(as_json, result, human)
+    emit(as_json, result, human)
 
 
 @click.group("channel")
@@ -170,11 +131,11 @@ def channel_create(
     as_json: bool,
 ) -> None:
     """Connect a channel to a brand; prints its id and, where it has one, its webhook URL."""
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     database = build_database(settings)
 
     async def create() -> dict[str, Any]:
-        scope = await _tenant_scope(database, tenant_slug)
+        scope = await tenant_scope(database, tenant_slug)
         async with UnitOfWork(database, actor=OPERATOR, scope=scope) as uow:
             brand = await BrandRepository(uow).get_by_slug(brand_slug)
             registered = await register_channel(
@@ -207,13 +168,13 @@ def channel_create(
             result["secret"] = registered.generated_secret
         return result
 
-    result = _run(database, create)
+    result = run_command(create, database=database)
     human = f"created {kind} channel {result['id']}"
     if "webhook_url" in result:
         human += f"\nwebhook URL: {result['webhook_url']}"
     if "secret" in result:
         human += f"\nsecret: {result['secret']}"
-    _emit(as_json, result, human)
+    emit(as_json, result, human)
 
 
 @channel_group.command("health")
@@ -225,10 +186,10 @@ def channel_health(
     ctx: click.Context, tenant_slug: str, window_minutes: int, as_json: bool
 ) -> None:
     """Each channel's health, last event, and mentions and failures in the last window."""
-    database = build_database(_settings(ctx))
+    database = build_database(settings_of(ctx))
 
     async def report() -> dict[str, Any]:
-        scope = await _tenant_scope(database, tenant_slug)
+        scope = await tenant_scope(database, tenant_slug)
         async with UnitOfWork(database, actor=OPERATOR, scope=scope) as uow:
             rows = await channel_health_report(
                 uow, now=utcnow(), window=timedelta(minutes=window_minutes)
@@ -252,13 +213,13 @@ def channel_health(
             ],
         }
 
-    result = _run(database, report)
+    result = run_command(report, database=database)
     human = "\n".join(
         f"{row['health']:9} {row['mentions_in_window']:5} mentions "
         f"{row['failed_events_in_window']:3} failed  {row['kind']:15} {row['name']}"
         for row in result["channels"]
     )
-    _emit(as_json, result, human)
+    emit(as_json, result, human)
 
 
 commands: list[click.Command] = [app_group, channel_group]

@@ -6,39 +6,19 @@ its secret: shown this once, stored only as an argon2 hash.
 
 import asyncio
 import json
-import re
 from collections.abc import Sequence
 from typing import Any
 
 import click
 
+from api.commands.common import OPERATOR, settings_of, split_values, tenant_scope
 from domain.authz.policy import Role
 from domain.bootstrap import build_database
 from domain.db.session import Database
 from domain.db.uow import UnitOfWork
 from domain.oauth import service as oauth_service
 from domain.oauth.rules import REGISTRABLE_GRANT_TYPES
-from domain.settings import Settings
 from domain.shared.errors import DomainError
-from domain.shared.tenancy import Actor, TenantScope
-from domain.tenants import service as tenants_service
-
-OPERATOR = Actor.system("cli")
-
-
-def _settings(ctx: click.Context) -> Settings:
-    settings: Settings = ctx.obj["settings"]
-    return settings
-
-
-def _split(values: Sequence[str]) -> list[str]:
-    return [item for value in values for item in re.split(r"[,\s]+", value) if item]
-
-
-async def _tenant_scope(database: Database, slug: str) -> TenantScope:
-    async with UnitOfWork(database, actor=OPERATOR, scope=None) as uow:
-        tenant = await tenants_service.get_tenant_by_slug(uow, slug)
-    return TenantScope(tenant.id)
 
 
 async def create_client(
@@ -54,7 +34,7 @@ async def create_client(
     is_public: bool,
 ) -> dict[str, Any]:
     """Register a client as the operator; the result holds the secret in clear, once."""
-    scope = await _tenant_scope(database, tenant_slug)
+    scope = await tenant_scope(database, tenant_slug)
     async with UnitOfWork(database, actor=OPERATOR, scope=scope) as uow:
         created = await oauth_service.create_api_client(
             uow,
@@ -135,7 +115,7 @@ def client_create(
     as_json: bool,
 ) -> None:
     """Register an API client and print its id and secret (shown once)."""
-    database = build_database(_settings(ctx))
+    database = build_database(settings_of(ctx))
 
     async def create() -> dict[str, Any]:
         try:
@@ -145,7 +125,7 @@ def client_create(
                 name=name,
                 grant_types=grant_types,
                 redirect_uris=redirect_uris,
-                scopes=_split(scopes),
+                scopes=split_values(scopes),
                 role=Role(role),
                 brand_slugs=brand_slugs,
                 is_public=is_public,

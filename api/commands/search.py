@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from api.commands.common import OPERATOR
 from domain.bootstrap import build_database
 from domain.db.uow import UnitOfWork
 from domain.mentions.documents import MENTIONS_INDEX
@@ -24,11 +25,8 @@ from domain.mentions.search import (
 from domain.settings import Settings
 from domain.shared.errors import DomainError
 from domain.shared.ports import SearchUnavailableError
-from domain.shared.tenancy import Actor
 from domain.tenants import service as tenants_service
 from search.factory import create_search_index
-
-OPERATOR = Actor.system("cli")
 
 
 async def run_reindex(settings: Settings, *, tenant_slug: str | None) -> dict[str, Any]:
