@@ -194,3 +194,19 @@ class RoutingChannelRepository(ScopedRepository[Channel]):
             .values(**values)
             .execution_options(synchronize_session=False)
         )
+
+
+async def stale_inbound_event_ids(
+    uow: UnitOfWork, *, received_before: datetime, limit: int
+) -> list[uuid.UUID]:
+    """The scope's inbound events still pending that arrived before `received_before`."""
+    result = await uow.session.execute(
+        select(InboundEvent.id)
+        .where(
+            InboundEvent.status == InboundEventStatus.PENDING,
+            InboundEvent.received_at <= received_before,
+        )
+        .order_by(InboundEvent.received_at, InboundEvent.id)
+        .limit(limit)
+    )
+    return list(result.scalars())

@@ -17,15 +17,14 @@ functions periodically in process (`start_in_process_schedule`).
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any, Final
 
 from arq.cron import CronJob, cron
-from sqlalchemy import select
 
 from domain.db.session import Database
 from domain.db.uow import UnitOfWork
-from domain.ingestion.models import InboundEvent, InboundEventStatus
+from domain.ingestion.repository import stale_inbound_event_ids
 from domain.ingestion.service import PROCESS_INBOUND_EVENT_JOB
 from domain.mentions.search import (
     DEFAULT_BATCH_SIZE,
@@ -150,7 +149,7 @@ async def sweep_stale_work(
     events = tenants = 0
     for tenant_id in await list_tenant_ids(database, actor=_SWEEP_ACTOR):
         async with UnitOfWork(database, actor=_SWEEP_ACTOR, scope=TenantScope(tenant_id)) as uow:
-            stale_events = await _stale_inbound_event_ids(
+            stale_events = await stale_inbound_event_ids(
                 uow, received_before=now - stale_after, limit=MAX_SWEPT_EVENTS
             )
             overdue = await has_due_mention_indexing(uow, now=now, overdue_by=stale_after)
@@ -178,22 +177,6 @@ def start_in_process_schedule(queue: InProcessJobQueue) -> None:
     """
     queue.run_periodically("drain_outboxes", drain_outboxes, every_seconds=DRAIN_EVERY_SECONDS)
     queue.run_periodically("sweep_stale_work", sweep_stale_work, every_seconds=SWEEP_EVERY_SECONDS)
-
-
-async def _stale_inbound_event_ids(
-    uow: UnitOfWork, *, received_before: datetime, limit: int
-) -> list[uuid.UUID]:
-    """The scope's inbound events still pending that arrived before `received_before`."""
-    result = await uow.session.execute(
-        select(InboundEvent.id)
-        .where(
-            InboundEvent.status == InboundEventStatus.PENDING,
-            InboundEvent.received_at <= received_before,
-        )
-        .order_by(InboundEvent.received_at, InboundEvent.id)
-        .limit(limit)
-    )
-    return list(result.scalars())
 
 
 def _totals(runs: list[IndexingRun]) -> dict[str, int]:
