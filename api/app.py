@@ -11,7 +11,8 @@ from starlette.routing import Route, WebSocketRoute
 from api.auth.backend import BearerTokenBackend, unauthorized
 from api.auth.discovery import jwks, oauth_authorization_server, openid_configuration
 from api.auth.oauth.routes import oauth_routes
-from api.graphql.schema import ParleyGraphQL, build_schema
+from api.graphql.endpoint import ParleyGraphQL
+from api.graphql.schema import build_schema
 from api.health import healthz, readyz
 from api.services import Services, build_services
 from api.webhooks import webhook_routes

@@ -3,14 +3,16 @@
 Migrations and tests import `domain.models.Base.metadata`.
 """
 
+from domain.approvals.models import ApprovalDecision, ApprovalDigestItem, ApprovalRequest
 from domain.audit.models import AuditLogEntry
 from domain.brands.models import Brand, EscalationRoute
 from domain.channels.models import Channel
-from domain.conversations.models import Conversation, ConversationEvent
+from domain.conversations.models import Conversation, ConversationEvent, ConversationNote
 from domain.customers.models import Customer, CustomerIdentity
 from domain.db.base import Base
 from domain.db.outbox import OutboxMessage
 from domain.ingestion.models import InboundEvent, PlatformApp, WebhookEndpoint
+from domain.knowledge.models import QnaEntry, QnaVersion
 from domain.mentions.models import Mention
 from domain.oauth.models import (
     ApiClient,
@@ -19,11 +21,17 @@ from domain.oauth.models import (
     RefreshToken,
     RevokedAccessToken,
 )
+from domain.replies.models import ConversationTwin, Reply
 from domain.tenants.models import BrandGrant, Membership, Tenant, User
+from domain.tone.models import ToneGuidelineVersion
+from domain.triage.models import Incident, TriageFeedback
 
 __all__ = [
     "ApiClient",
     "ApiClientBrand",
+    "ApprovalDecision",
+    "ApprovalDigestItem",
+    "ApprovalRequest",
     "AuditLogEntry",
     "AuthorizationCode",
     "Base",
@@ -32,17 +40,25 @@ __all__ = [
     "Channel",
     "Conversation",
     "ConversationEvent",
+    "ConversationNote",
+    "ConversationTwin",
     "Customer",
     "CustomerIdentity",
     "EscalationRoute",
     "InboundEvent",
+    "Incident",
     "Membership",
     "Mention",
     "OutboxMessage",
     "PlatformApp",
+    "QnaEntry",
+    "QnaVersion",
     "RefreshToken",
+    "Reply",
     "RevokedAccessToken",
     "Tenant",
+    "ToneGuidelineVersion",
+    "TriageFeedback",
     "User",
     "WebhookEndpoint",
 ]

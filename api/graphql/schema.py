@@ -1,14 +1,9 @@
-"""The GraphQL schema, assembled from the areas, and its HTTP endpoint."""
+"""The GraphQL schema, assembled from the areas' roots, with its protections."""
 
 from functools import partial
 from typing import Any
 
 import strawberry
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.types import Receive, Scope, Send
-from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
 from strawberry.extensions import (
     DisableIntrospection,
     MaskErrors,
@@ -20,17 +15,8 @@ from strawberry.extensions import (
 )
 from strawberry.schema.config import StrawberryConfig
 
-from api.auth.backend import unauthorized
-from api.graphql.context import ParleyContext
 from api.graphql.errors import ForbiddenError, NotFoundGraphQLError, UnauthenticatedError
-from api.graphql.viewer.queries import ViewerQueries
-from api.services import services_of
-
-
-@strawberry.type(description="The root of every read.")
-class Query(ViewerQueries):
-    pass
-
+from api.graphql.root import Mutation, Query, Subscription
 
 _EXPECTED = (UnauthenticatedError, ForbiddenError, NotFoundGraphQLError)
 
@@ -67,30 +53,10 @@ def build_schema(*, production: bool) -> strawberry.Schema:
     if production:
         extensions += [DisableIntrospection, partial(MaskErrors, should_mask_error=_should_mask)]
     config = StrawberryConfig(disable_field_suggestions=production, sort_schema=True)
-    return strawberry.Schema(query=Query, extensions=extensions, config=config)
-
-
-class ParleyGraphQL(GraphQL[ParleyContext, None]):
-    """Strawberry's ASGI app; anonymous callers get 401, except GraphiQL's page.
-
-    Queries may come over GET; mutations only over POST (strawberry refuses them
-    over GET).
-    """
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            request = Request(scope, receive)
-            is_ide_page = (
-                self.graphql_ide is not None
-                and request.method == "GET"
-                and "text/html" in request.headers.get("accept", "")
-            )
-            if not request.user.is_authenticated and not is_ide_page:
-                await unauthorized(request)(scope, receive, send)
-                return
-        await super().__call__(scope, receive, send)
-
-    async def get_context(
-        self, request: Request | WebSocket, response: Response | WebSocket
-    ) -> ParleyContext:
-        return ParleyContext(request=request, services=services_of(request))
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        extensions=extensions,
+        config=config,
+    )
