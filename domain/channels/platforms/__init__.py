@@ -7,7 +7,7 @@ normalised values out.
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
-from domain.channels.platforms import export, facebook, instagram, telegram, vk, x
+from domain.channels.platforms import export, facebook, generic, instagram, telegram, vk, x
 from domain.channels.platforms.dedupe import event_dedupe_keys, mention_key
 from domain.channels.platforms.meta import meta_platform
 from domain.channels.platforms.signatures import (
@@ -38,6 +38,7 @@ PARSERS: Mapping[str, Callable[[bytes], ParseResult]] = MappingProxyType(
         x.PLATFORM: x.parse,
         telegram.PLATFORM: telegram.parse,
         vk.PLATFORM: vk.parse,
+        generic.PLATFORM: generic.parse,
     }
 )
 
@@ -49,6 +50,7 @@ ACCOUNT_ID_READERS: Mapping[str, Callable[[bytes], tuple[str, ...]]] = MappingPr
         x.PLATFORM: x.account_ids,
         telegram.PLATFORM: telegram.account_ids,
         vk.PLATFORM: vk.account_ids,
+        generic.PLATFORM: generic.account_ids,
     }
 )
 

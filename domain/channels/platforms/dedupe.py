@@ -8,7 +8,7 @@ of content within a tenant's channel, however many events (edits, hides) it gets
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
-from domain.channels.platforms import facebook, instagram, telegram, vk, x
+from domain.channels.platforms import facebook, generic, instagram, telegram, vk, x
 from domain.channels.platforms.types import MentionKind, NormalizedMention
 
 _EVENT_KEY_READERS: Mapping[str, Callable[[bytes], tuple[str, ...]]] = MappingProxyType(
@@ -18,6 +18,7 @@ _EVENT_KEY_READERS: Mapping[str, Callable[[bytes], tuple[str, ...]]] = MappingPr
         x.PLATFORM: x.dedupe_keys,
         telegram.PLATFORM: telegram.dedupe_keys,
         vk.PLATFORM: vk.dedupe_keys,
+        generic.PLATFORM: generic.dedupe_keys,
     }
 )
 

@@ -123,13 +123,49 @@ async def test_a_source_without_parser_fails(pg_database: Database, solvia: Solv
     event_id = await store_event(
         pg_database,
         solvia.tenant_id,
-        source="generic",
+        source="carrier-pigeon",
         payload=b"{}",
         channel_id=solvia.channel("import"),
     )
     outcome = await run_job(pg_database, solvia.tenant_id, event_id)
-    assert (outcome["status"], outcome["error"]) == ("failed", "no parser for source 'generic'")
+    assert (outcome["status"], outcome["error"]) == (
+        "failed",
+        "no parser for source 'carrier-pigeon'",
+    )
     assert (await channel(pg_database, solvia, "import")).error_count == 1
+
+
+async def test_a_generic_webhook_event_becomes_a_mention_of_its_channel(
+    pg_database: Database, solvia: Solvia
+) -> None:
+    payload = {
+        "events": [
+            {
+                "id": "review-981",
+                "kind": "review",
+                "text": "Parcel arrived broken",
+                "author": {"id": "u-17", "handle": "anna_k", "name": "Anna K."},
+                "posted_at": "2026-11-30T09:15:00Z",
+            }
+        ]
+    }
+    event_id = await store_event(
+        pg_database,
+        solvia.tenant_id,
+        source="generic",
+        payload=json.dumps(payload).encode(),
+        channel_id=solvia.channel("import"),
+    )
+    outcome = await run_job(pg_database, solvia.tenant_id, event_id)
+    assert (outcome["status"], outcome["created"]) == ("processed", 1)
+    (stored,) = await mentions_of(pg_database, solvia.tenant_id)
+    assert (stored.platform, stored.kind, stored.external_id, stored.channel_id) == (
+        "generic",
+        "review",
+        "review-981",
+        solvia.channel("import"),
+    )
+    assert stored.conversation_id is not None
 
 
 async def test_last_event_at_follows_the_newest_event(

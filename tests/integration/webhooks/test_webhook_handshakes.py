@@ -115,11 +115,13 @@ async def test_generic_webhook_accepts_fresh_signatures_only(
         )
         return response.status_code
 
-    fresh = b'{"id": "crm-1", "text": "fresh"}'
-    rotated = b'{"id": "crm-2", "text": "signed with the old and the new secret"}'
-    stale = b'{"id": "crm-3", "text": "replayed"}'
-    future = b'{"id": "crm-4", "text": "from a fast clock"}'
-    wrong = b'{"id": "crm-5", "text": "forged"}'
+    fresh = b'{"id": "crm-1", "kind": "comment", "text": "fresh"}'
+    rotated = (
+        b'{"id": "crm-2", "kind": "comment", "text": "signed with the old and the new secret"}'
+    )
+    stale = b'{"id": "crm-3", "kind": "comment", "text": "replayed"}'
+    future = b'{"id": "crm-4", "kind": "comment", "text": "from a fast clock"}'
+    wrong = b'{"id": "crm-5", "kind": "comment", "text": "forged"}'
     statuses = [
         await post(fresh, now - 10, sign_generic(GENERIC_SECRET, now - 10, fresh)),
         await post(

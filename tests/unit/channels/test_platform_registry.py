@@ -47,8 +47,9 @@ def test_public_names_are_locked() -> None:
 
 
 def test_registries_cover_every_webhook_platform() -> None:
-    assert tuple(PARSERS) == WEBHOOK_PLATFORMS
-    assert tuple(ACCOUNT_ID_READERS) == WEBHOOK_PLATFORMS
+    # The shared fixtures' platforms, then our own format for custom sources.
+    assert tuple(PARSERS) == (*WEBHOOK_PLATFORMS, "generic")
+    assert tuple(ACCOUNT_ID_READERS) == (*WEBHOOK_PLATFORMS, "generic")
     with pytest.raises(TypeError):
         PARSERS["myspace"] = PARSERS["x"]  # type: ignore[index]
 
