@@ -447,7 +447,7 @@ async def accept_delivery(
         platform = "vk"
     else:
         _verify_generic(channel_secrets, delivery)
-        platform = None
+        platform = "generic"
     return await _store(
         uow,
         queue,
