@@ -5,11 +5,16 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Index, String, select, update
+from sqlalchemy import Index, String, delete, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.db.base import Base, TenantOwned
 from domain.db.uow import UnitOfWork
+
+#: How long delivered rows stay (to diagnose a delivery) before `purge_done_messages`.
+DONE_RETENTION = timedelta(days=7)
+#: Rows deleted per purge statement: short transactions, bounded lock time.
+PURGE_BATCH_ROWS = 5000
 
 #: `last_error` keeps at most this many characters (status and error type, never content).
 MAX_ERROR_LENGTH = 1000
@@ -115,3 +120,30 @@ async def postpone_messages(
             ),
             execution_options={"synchronize_session": False},
         )
+
+
+async def purge_done_messages(
+    uow: UnitOfWork, *, done_before: datetime, limit: int = PURGE_BATCH_ROWS
+) -> int:
+    """Delete up to `limit` of the scope's rows delivered before `done_before`; returns how many.
+
+    Pending rows are never touched, however old: they are work not yet done.
+    Callers repeat (one transaction per call) until fewer than `limit` rows go.
+    """
+    tenant_id = uow.require_scope().tenant_id
+    doomed = (
+        select(OutboxMessage.id)
+        .where(
+            OutboxMessage.tenant_id == tenant_id,
+            OutboxMessage.done_at.is_not(None),
+            OutboxMessage.done_at < done_before,
+        )
+        .limit(limit)
+        .scalar_subquery()
+    )
+    # A bulk DELETE: purging delivered bookkeeping is not an auditable change.
+    result = await uow.session.execute(
+        delete(OutboxMessage).where(OutboxMessage.id.in_(doomed)),
+        execution_options={"synchronize_session": False},
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
