@@ -1,22 +1,31 @@
-"""CLI commands of triage: `parley triage classify` and `parley triage eval`.
+"""CLI commands of triage: `parley triage classify`, `parley triage eval` and
+`parley triage feedback export`.
 
 `classify` reads JSONL mentions on stdin and writes one JSON line per input line, as a
 stream (bursts across lines are detected). `eval` prints one JSON report. Neither needs
 a database or any service: the model trains at start-up from the shipped seed examples.
+`feedback export` prints a tenant's stored label corrections as JSON lines, oldest first.
 """
 
 import json
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
 import click
 
+from api.commands.common import OPERATOR, run_command, settings_of, tenant_scope
+from domain.authz.policy import ALL_SCOPES, Grantee, Role
+from domain.bootstrap import build_database
+from domain.db.uow import UnitOfWork
 from domain.triage.brands import DEMO_BRANDS_FILE, BrandProfile, load_brand_catalogue
 from domain.triage.evaluation import evaluate_with_seed_examples
 from domain.triage.examples import load_labelled_mentions, parse_mention
 from domain.triage.model import DEFAULT_CASCADE_THRESHOLD, E5Embedder
+from domain.triage.models import TriageFeedback
 from domain.triage.pipeline import Triager, UnknownBrandError
+from domain.triage.service import MAX_FEEDBACK_LIMIT, list_triage_feedback
 
 _BRANDS_HELP = "Brand catalogue (brands.json shape); default: the shipped demo brands."
 _THRESHOLD_HELP = (
@@ -100,6 +109,67 @@ def evaluate(file: Path, brands_file: Path | None, folds: int, cascade_threshold
         folds=folds,
     )
     click.echo(json.dumps(run.report, ensure_ascii=False, indent=2))
+
+
+@triage.group("feedback")
+def feedback() -> None:
+    """Agents' stored label corrections."""
+
+
+@feedback.command("export")
+@click.option("--tenant", "tenant_slug", required=True)
+@click.option(
+    "--since",
+    type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S%z"]),
+    default=None,
+    help="Only corrections made at or after this time (ISO 8601; UTC when no offset).",
+)
+@click.option(
+    "--limit",
+    type=click.IntRange(1, MAX_FEEDBACK_LIMIT),
+    default=MAX_FEEDBACK_LIMIT,
+    show_default=True,
+    help="At most this many (the newest) corrections.",
+)
+@click.pass_context
+def export_feedback(
+    ctx: click.Context, tenant_slug: str, since: datetime | None, limit: int
+) -> None:
+    """Print the tenant's label corrections as JSON lines, oldest first: one line per
+    changed label with who, when, old and new value and the agent's note."""
+    database = build_database(settings_of(ctx))
+    since_utc = since if since is None or since.tzinfo else since.replace(tzinfo=UTC)
+
+    async def export() -> list[TriageFeedback]:
+        scope = await tenant_scope(database, tenant_slug)
+        async with UnitOfWork(database, actor=OPERATOR, scope=scope) as uow:
+            return await list_triage_feedback(
+                uow, grantee=OPERATOR_GRANTEE, limit=limit, since=since_utc
+            )
+
+    for row in reversed(run_command(export, database=database)):
+        click.echo(json.dumps(feedback_line(row), ensure_ascii=False))
+
+
+#: The operator reads every brand of the tenant.
+OPERATOR_GRANTEE = Grantee(role=Role.OWNER, brand_ids=frozenset(), scopes=frozenset(ALL_SCOPES))
+
+
+def feedback_line(row: TriageFeedback) -> dict[str, Any]:
+    """One exported correction line."""
+    return {
+        "id": str(row.id),
+        "correction_id": str(row.correction_id),
+        "mention_id": str(row.mention_id),
+        "brand_id": str(row.brand_id),
+        "field": row.field.value,
+        "old_value": row.old_value,
+        "new_value": row.new_value,
+        "note": row.note,
+        "actor_kind": row.actor_kind,
+        "actor_id": row.actor_id,
+        "created_at": row.created_at.isoformat(),
+    }
 
 
 def _classify_stream(triager: Triager, spikes: Any, lines: TextIO, out: TextIO) -> int:

@@ -45,6 +45,10 @@ class BrandEvent:
 
     ``kind`` is the catalogue's ``type`` (e.g. ``outage_window``, ``price_increase``);
     ``planned`` marks announced maintenance. The window is ``[start, end]``.
+    ``products`` are words of what it concerns (a mention naming one relates to it);
+    ``channel_ids`` the channels it concerns (none: every channel of the brand);
+    ``raises_expectations`` is false for an event that makes customers expect less,
+    which is named in the reasons but raises no mention's priority.
     """
 
     id: str
@@ -53,9 +57,15 @@ class BrandEvent:
     start: datetime
     end: datetime
     planned: bool = False
+    products: tuple[str, ...] = ()
+    channel_ids: tuple[str, ...] = ()
+    raises_expectations: bool = True
 
-    def is_active(self, at: datetime) -> bool:
-        return self.start <= at <= self.end
+    def is_active(self, at: datetime, channel_id: str | None = None) -> bool:
+        """Whether the event is on at ``at`` for a mention on ``channel_id`` (an unknown
+        channel counts as concerned)."""
+        concerned = not self.channel_ids or channel_id is None or channel_id in self.channel_ids
+        return concerned and self.start <= at <= self.end
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,11 +88,14 @@ class BrandProfile:
     def primary_language(self) -> str:
         return self.languages[0] if self.languages else "en"
 
-    def active_events(self, at: datetime | None) -> tuple[BrandEvent, ...]:
-        """Events whose window contains ``at`` (none when the time is unknown)."""
+    def active_events(
+        self, at: datetime | None, channel_id: str | None = None
+    ) -> tuple[BrandEvent, ...]:
+        """Events whose window contains ``at`` and that concern ``channel_id`` (none when
+        the time is unknown)."""
         if at is None:
             return ()
-        return tuple(event for event in self.events if event.is_active(at))
+        return tuple(event for event in self.events if event.is_active(at, channel_id))
 
 
 def brand_profile(

@@ -42,7 +42,9 @@ class MentionInput:
     """A mention as triage sees it: plain values, no database identity.
 
     ``kind`` is post, comment, reply, dm or review; ``channel_kind`` the platform
-    (facebook, x, telegram…); ``posted_at`` is timezone-aware when known.
+    (facebook, x, telegram…); ``posted_at`` is timezone-aware when known;
+    ``channel_id`` is the stored channel's id, when there is one (events of a brand's
+    calendar may concern only some channels).
     """
 
     id: str
@@ -53,6 +55,7 @@ class MentionInput:
     author_handle: str | None = None
     posted_at: datetime | None = None
     thread_key: str | None = None
+    channel_id: str | None = None
 
     @property
     def is_private(self) -> bool:

@@ -3,17 +3,26 @@
 `PipelineTriage.mentions_stored` receives the inbound mentions whose content is new or
 changed, and in the caller's unit of work:
 
-1. loads them with their brands (settings and escalation routes become `BrandProfile`s),
-   their customers (VIP flag) and the customers' serious conversations (hot, and open
-   or active within `SERIOUS_HISTORY`) — one query each, whatever the batch size;
-2. runs `Triager.triage_batch` on them in time order, after replaying the brand's
-   recently triaged mentions into the spike detector so that a burst spread over
-   several deliveries still opens an incident;
-3. writes `language`, `labels`, `reasons` and `triage_status = done` on each mention.
-   The version is not bumped: ingestion has queued an `index_mention` outbox message
-   with the mention's version in this same transaction, and the indexer reads the row
-   as committed — labels included — when it drains that message;
-4. sets the priority of each affected conversation from its open inbound mentions
+1. loads them with their brands (settings and escalation routes become `BrandProfile`s,
+   with the brands' calendar events over the batch's time span merged into the settings
+   events: `domain.triage.calendar`), their customers (VIP flag) and the customers'
+   serious conversations (hot, and open or active within `SERIOUS_HISTORY`) — one
+   query each, whatever the batch size;
+2. runs `Triager.triage_batch` on them in time order (merged with the brand's recently
+   triaged mentions, replayed into the spike detector), with the tenant's stored
+   corrections as its corrections memory (`TenantCorrections`, reloaded only when the
+   tenant's feedback changed); the replay lets a burst spread over several deliveries
+   (or over a worker restart) still open an incident;
+3. writes `language`, `labels`, `reasons` and `triage_status = done` on each mention
+   (labels an agent corrected on the mention itself are kept). The version is not
+   bumped: ingestion has queued an `index_mention` outbox message with the mention's
+   version in this same transaction, and the indexer reads the row as committed —
+   labels included — when it drains that message;
+4. stores the incidents the detector found (`domain.triage.incidents`): replayed
+   mentions that formed a burst before it crossed the threshold get its key (their
+   version is bumped and they are queued for indexing again), and a new incident
+   writes one `incident_opened` inbox event;
+5. sets the priority of each affected conversation from its open inbound mentions
    (`conversation_priority`) and records a `triaged` conversation event with an
    `inbox_event` outbox message.
 
@@ -41,7 +50,17 @@ from domain.mentions.models import Mention, MentionDirection, TriageStatus
 from domain.shared.clock import utcnow
 from domain.shared.ids import new_id
 from domain.triage.brands import BrandProfile, brand_profile
+from domain.triage.calendar import calendar_events, with_calendar
+from domain.triage.corrections import CorrectionMemory
 from domain.triage.examples import MentionInput
+from domain.triage.feedback import LABEL_OF_FIELD, MODEL_LABELS
+from domain.triage.incidents import (
+    backfill_incident,
+    index_message,
+    record_incidents,
+    stored_keys,
+)
+from domain.triage.learning import TenantCorrections
 from domain.triage.model import E5Embedder
 from domain.triage.pipeline import Triager, TriageResult
 from domain.triage.rules import Priority, TriageContext
@@ -51,6 +70,7 @@ __all__ = [
     "SERIOUS_HISTORY",
     "TRIAGED_EVENT",
     "PipelineTriage",
+    "brand_profiles",
     "conversation_priority",
     "mention_labels",
     "refresh_conversation_priorities",
@@ -126,40 +146,77 @@ class PipelineTriage:
     and tenants: it keeps no state between calls besides the `Triager`.
     """
 
-    def __init__(self, triager: Triager, *, serious_history: timedelta = SERIOUS_HISTORY) -> None:
+    def __init__(
+        self,
+        triager: Triager,
+        *,
+        serious_history: timedelta = SERIOUS_HISTORY,
+        corrections: TenantCorrections | None = None,
+    ) -> None:
         self.triager = triager
         self.serious_history = serious_history
+        self.corrections = corrections if corrections is not None else TenantCorrections()
 
     async def mentions_stored(self, uow: UnitOfWork, *, mention_ids: Sequence[uuid.UUID]) -> None:
         """Triage the inbound, not deleted mentions among `mention_ids` and update their
-        conversations (see the module). Never commits."""
+        conversations and incidents (see the module). Never commits."""
         if not mention_ids:
             return
         now = utcnow()
         mentions = await _load_mentions(uow, mention_ids)
         if not mentions:
             return
-        profiles = await _brand_profiles(uow, {mention.brand_id for mention in mentions})
-        contexts = await self._contexts(uow, mentions, now)
         replayed = await _recent_triaged(uow, mentions, exclude=mention_ids)
+        profiles = await brand_profiles(uow, {mention.brand_id for mention in mentions})
+        profiles = await _with_calendars(uow, profiles, [*replayed, *mentions])
+        contexts = await self._contexts(uow, mentions, now)
+        corrections = await self.corrections.memory(uow)
 
-        triager = _with_brands(self.triager, profiles.values())
-        inputs = [_mention_input(item, profiles[item.brand_id]) for item in replayed + mentions]
+        triager = _with_brands(self.triager, profiles.values(), corrections)
+        spikes = triager.new_spike_detector()
+        ordered = sorted(replayed + mentions, key=_time_order)
+        inputs = [_mention_input(item, profiles[item.brand_id]) for item in ordered]
         # The models are CPU-bound (the full stage embeds texts): a worker thread keeps
         # the event loop serving the other jobs meanwhile.
-        results = await asyncio.to_thread(triager.triage_batch, inputs, contexts=contexts)
-        fresh = results[len(replayed) :]
+        results = await asyncio.to_thread(
+            triager.triage_batch, inputs, contexts=contexts, spikes=spikes
+        )
+        result_of = {result.mention_id: result for result in results}
+        fresh = [result_of[str(item.id)] for item in mentions]
+        previous = {str(item.id): _incident_of(item) for item in replayed + mentions}
+        keys = stored_keys(spikes.incidents, previous)
 
         for mention, result in zip(mentions, fresh, strict=True):
             mention.language = result.labels.language
-            mention.labels = mention_labels(result)
+            labels = mention_labels(result)
+            if result.incident is not None:
+                labels["incident"] = keys.get(result.incident, result.incident)
+            mention.labels = _keep_corrections(mention.labels, labels)
             mention.reasons = list(result.reasons)
             mention.triage_status = TriageStatus.DONE
+        backfilled = []
+        for mention in replayed:
+            result = result_of[str(mention.id)]
+            key = keys.get(result.incident) if result.incident is not None else None
+            if key is not None and previous[str(mention.id)] != key:
+                backfill_incident(mention, result, key)
+                backfilled.append(mention)
         await uow.session.flush()
+        await queue_outbox(uow, [index_message(item, now) for item in backfilled])
+        await record_incidents(
+            uow,
+            incidents=spikes.incidents,
+            keys=keys,
+            mentions={str(item.id): item for item in replayed + mentions},
+            previous=previous,
+            brand_names={brand_id: profile.names for brand_id, profile in profiles.items()},
+            now=now,
+        )
+        changed = [*mentions, *backfilled]
         await refresh_conversation_priorities(
             uow,
-            conversation_ids={item.conversation_id for item in mentions if item.conversation_id},
-            triaged=mentions,
+            conversation_ids={item.conversation_id for item in changed if item.conversation_id},
+            triaged=changed,
             now=now,
         )
 
@@ -215,14 +272,16 @@ def _history_note(issues: Sequence[Conversation]) -> str | None:
     return "hot conversation recently"
 
 
-def _with_brands(triager: Triager, profiles: Iterable[BrandProfile]) -> Triager:
-    """The shared triager's model, detector and corrections with the tenant's brands."""
+def _with_brands(
+    triager: Triager, profiles: Iterable[BrandProfile], corrections: CorrectionMemory
+) -> Triager:
+    """The shared triager's model and detector with the tenant's brands and corrections."""
     return Triager(
         brands={profile.slug: profile for profile in profiles},
         model=triager.model,
         embedder=triager.embedder,
         language_detector=triager.language_detector,
-        corrections=triager.corrections,
+        corrections=corrections,
         cascade_threshold=triager.cascade_threshold,
     )
 
@@ -243,8 +302,9 @@ async def _load_mentions(uow: UnitOfWork, mention_ids: Sequence[uuid.UUID]) -> l
 async def _recent_triaged(
     uow: UnitOfWork, mentions: Sequence[Mention], *, exclude: Sequence[uuid.UUID]
 ) -> list[Mention]:
-    """The brands' triaged inbound mentions posted within the spike window before the
-    batch (newest `SPIKE_REPLAY_LIMIT`), in time order."""
+    """The brands' triaged inbound mentions posted from a spike window before the batch
+    to a spike window after it (newest `SPIKE_REPLAY_LIMIT`), in time order: a mention
+    triaged again (an edit, a retry) still finds the burst it was part of."""
     timed = [item.posted_at for item in mentions if item.posted_at is not None]
     if not timed:
         return []
@@ -258,7 +318,7 @@ async def _recent_triaged(
             Mention.deleted_at.is_(None),
             and_(
                 Mention.posted_at >= min(timed) - DEFAULT_WINDOW,
-                Mention.posted_at <= max(timed),
+                Mention.posted_at <= max(timed) + DEFAULT_WINDOW,
             ),
         )
         .order_by(Mention.posted_at.desc(), Mention.id)
@@ -267,11 +327,32 @@ async def _recent_triaged(
     return sorted(result.scalars(), key=_time_order)
 
 
+def _incident_of(mention: Mention) -> str | None:
+    value = mention.labels.get("incident") if isinstance(mention.labels, Mapping) else None
+    return value if isinstance(value, str) else None
+
+
+def _keep_corrections(stored: Mapping[str, Any], labels: dict[str, Any]) -> dict[str, Any]:
+    """A re-triage (an edited text) keeps what agents corrected on the mention."""
+    fields = stored.get("corrected_fields") if isinstance(stored, Mapping) else None
+    if not stored.get("corrected") or not isinstance(fields, list):
+        return labels
+    kept = dict(labels)
+    kept["model"] = {name: labels.get(name) for name in MODEL_LABELS}
+    for field in fields:
+        name = LABEL_OF_FIELD.get(str(field))
+        if name is not None and name in stored:
+            kept[name] = stored[name]
+    kept["corrected"] = True
+    kept["corrected_fields"] = list(fields)
+    return kept
+
+
 def _time_order(mention: Mention) -> tuple[datetime, str]:
     return (mention.posted_at or mention.received_at, str(mention.id))
 
 
-async def _brand_profiles(
+async def brand_profiles(
     uow: UnitOfWork, brand_ids: set[uuid.UUID]
 ) -> dict[uuid.UUID, BrandProfile]:
     """Triage profiles of the brands, from their stored settings and escalation routes."""
@@ -303,6 +384,25 @@ async def _brand_profiles(
     return profiles
 
 
+async def _with_calendars(
+    uow: UnitOfWork, profiles: Mapping[uuid.UUID, BrandProfile], mentions: Sequence[Mention]
+) -> dict[uuid.UUID, BrandProfile]:
+    """The profiles with their brands' calendar events over the mentions' time span (and
+    those replacing settings events of the same title)."""
+    times = [_time_order(item)[0] for item in mentions]
+    found = await calendar_events(
+        uow,
+        brand_ids=set(profiles),
+        start=min(times),
+        end=max(times),
+        titles={event.title for profile in profiles.values() for event in profile.events},
+    )
+    return {
+        brand_id: with_calendar(profile, found.get(brand_id, ()))
+        for brand_id, profile in profiles.items()
+    }
+
+
 def _mention_input(mention: Mention, profile: BrandProfile) -> MentionInput:
     return MentionInput(
         id=str(mention.id),
@@ -313,6 +413,7 @@ def _mention_input(mention: Mention, profile: BrandProfile) -> MentionInput:
         author_handle=mention.author_platform_id or mention.author_handle,
         posted_at=mention.posted_at or mention.received_at,
         thread_key=mention.root_external_id or mention.external_id,
+        channel_id=str(mention.channel_id),
     )
 
 

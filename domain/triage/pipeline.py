@@ -283,7 +283,7 @@ class Triager:
         reasons = [f"language {language.language}: {'; '.join(language.reasons)}"]
 
         category = str(corrected.get("category") or prediction.category)
-        active_events = brand.active_events(mention.posted_at)
+        active_events = brand.active_events(mention.posted_at, mention.channel_id)
         spike = self._observe_spike(mention, category, signals, brand, spikes, active_events)
         if spike is not None and category not in _HOT_CATEGORIES and "category" not in corrected:
             category = Category.OUTAGE.value

@@ -252,7 +252,8 @@ def related_events(
     text: str, category: str, events: Sequence[BrandEvent]
 ) -> tuple[BrandEvent, ...]:
     """The active ``events`` a mention is about: an outage during an outage window, or any
-    mention using the event's words (`EVENT_WORDS`) or a long word of its title."""
+    mention using the event's words (`EVENT_WORDS`), a long word of its title or one of
+    its affected products."""
     words = split_words(text)
     related = []
     for event in events:
@@ -264,7 +265,7 @@ def related_events(
         title_words = [
             word for word in split_words(event.title).exact if len(word) >= _TITLE_WORD_MIN_LENGTH
         ]
-        vocabulary = (*EVENT_WORDS[event.kind], *title_words)
+        vocabulary = (*EVENT_WORDS[event.kind], *title_words, *event.products)
         keywords = (compile_keyword(word) for word in vocabulary)
         if any(k is not None and find_keyword(k, words) is not None for k in keywords):
             related.append(event)
@@ -286,7 +287,8 @@ def decide_priority(
     ``events`` are the brand events the mention relates to (see `related_events`).
     Cold mentions become hot when they belong to a spike, when a customer with an open
     serious issue asks or is unhappy, when a VIP is unhappy, or when an unhappy mention
-    relates to an active outage window or data-breach notice. Noise stays noise.
+    relates to an active outage window or data-breach notice. An event that lowers
+    customers' expectations is named in the reasons but raises nothing. Noise stays noise.
     """
     priority = PRIORITY_OF_CATEGORY.get(category, Priority.COLD)
     score = _BASE_SCORE.get(category, 10)
@@ -312,6 +314,8 @@ def decide_priority(
         promoted = promoted or negative
     for event in events:
         raisers.append(f"during {event.kind.replace('_', ' ')} '{event.title}'")
+        if not event.raises_expectations:
+            continue
         score += _EVENT_BONUS
         if event.kind in {"outage_window", "data_breach_notice"}:
             promoted = promoted or negative

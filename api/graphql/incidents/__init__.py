@@ -1,0 +1,1 @@
+"""Incidents: bursts of similar posts about a brand that triage groups, in the API."""
