@@ -1,0 +1,1 @@
+"""Platform connectors: deliver replies through the documented platform APIs."""
