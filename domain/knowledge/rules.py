@@ -9,12 +9,13 @@ twice there because a customer's question reads like a variant more than like
 an answer. `fields` carry what a suggestion shows without reading the database.
 """
 
+import difflib
 import html
 import json
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Final
 
 from domain.knowledge.errors import InvalidQnaRecordError
@@ -224,3 +225,86 @@ def _date(number: int, value: object) -> date | None:
         return date.fromisoformat(value)
     except ValueError as error:
         raise InvalidQnaRecordError(number, "last_reviewed must be a YYYY-MM-DD date") from error
+
+
+#: How long after its last review an entry is due for review again (then "stale").
+REVIEW_PERIOD: Final = timedelta(days=180)
+
+
+@dataclass(frozen=True, slots=True)
+class QnaContent:
+    """What one version of an entry says: compared on import, diffed between versions."""
+
+    question_variants: tuple[str, ...]
+    answer: str
+    product: str = ""
+    tags: tuple[str, ...] = ()
+
+
+def record_content(record: QnaRecord) -> QnaContent:
+    return QnaContent(
+        question_variants=record.question_variants,
+        answer=record.answer,
+        product=record.product,
+        tags=record.tags,
+    )
+
+
+def review_due_at(last_reviewed: date | None) -> datetime | None:
+    """When an entry reviewed on `last_reviewed` becomes stale (None: never reviewed, no date)."""
+    if last_reviewed is None:
+        return None
+    return datetime.combine(last_reviewed, time(), tzinfo=UTC) + REVIEW_PERIOD
+
+
+def last_reviewed_on(review_at: datetime | None) -> date | None:
+    """The review date that `review_due_at` turned into `review_at` (for exports)."""
+    return None if review_at is None else (review_at - REVIEW_PERIOD).date()
+
+
+def is_stale(review_at: datetime | None, *, now: datetime) -> bool:
+    """An entry is stale once its review date has passed."""
+    return review_at is not None and review_at <= now
+
+
+def content_lines(content: QnaContent) -> list[str]:
+    """A version as lines a person can compare: one per variant, the answer, product and tags."""
+    return [
+        *(f"Q: {variant}" for variant in content.question_variants),
+        f"A: {content.answer}",
+        f"Product: {content.product}",
+        f"Tags: {', '.join(content.tags)}",
+    ]
+
+
+def version_diff(
+    before: QnaContent, after: QnaContent, *, before_label: str, after_label: str
+) -> str:
+    """A unified diff (difflib) of two versions' lines; empty when they say the same."""
+    lines = difflib.unified_diff(
+        content_lines(before),
+        content_lines(after),
+        fromfile=before_label,
+        tofile=after_label,
+        lineterm="",
+    )
+    return "\n".join(lines)
+
+
+def qna_record_json(
+    key: str, brand: str, language: str, content: QnaContent, last_reviewed: date | None
+) -> str:
+    """One line of a Q&A JSONL export, in the shape `parse_qna_jsonl` reads."""
+    return json.dumps(
+        {
+            "id": key,
+            "brand": brand,
+            "language": language,
+            "product": content.product,
+            "question_variants": list(content.question_variants),
+            "answer": content.answer,
+            "tags": list(content.tags),
+            "last_reviewed": None if last_reviewed is None else last_reviewed.isoformat(),
+        },
+        ensure_ascii=False,
+    )

@@ -9,10 +9,13 @@ win over what is read from the texts. Malformed entries are skipped, never
 raised on, so one odd setting cannot stop the check for a whole brand.
 """
 
+import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cache
+from importlib import resources
 from typing import Any, Final
 
 from domain.knowledge.text import fold, normalize
@@ -161,6 +164,22 @@ def tone_guidelines_from_config(config: Mapping[str, Any]) -> ToneGuidelines:
         redirect_rule=_text(config.get("redirect_rule")),
         complaint_required_phrases=tuple(_texts(config.get("complaint_required_phrases"))),
     )
+
+
+def demo_tone_config(brand_slug: str) -> Mapping[str, Any] | None:
+    """The built-in `tone_guidelines` of the shipped demo brand with this slug, if any."""
+    return _demo_tone_configs().get(brand_slug)
+
+
+@cache
+def _demo_tone_configs() -> dict[str, Mapping[str, Any]]:
+    text = resources.files("domain.demo").joinpath("data/brands.json").read_text("utf-8")
+    brands = json.loads(text)["tenant"]["brands"]
+    return {
+        str(brand["slug"]): brand["tone_guidelines"]
+        for brand in brands
+        if isinstance(brand.get("tone_guidelines"), Mapping)
+    }
 
 
 def banned_phrase_from_text(text: str) -> BannedPhrase:

@@ -125,7 +125,10 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.UniqueConstraint(
-            "tenant_id", "entry_id", "number", name=op.f("uq_qna_versions_tenant_id_entry_id_number")
+            "tenant_id",
+            "entry_id",
+            "number",
+            name=op.f("uq_qna_versions_tenant_id_entry_id_number"),
         ),
     )
     _tenant_index("qna_versions")

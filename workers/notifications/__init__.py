@@ -1,0 +1,1 @@
+"""Senders of notifications: the adapters of `domain.notifications` ports."""
