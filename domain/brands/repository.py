@@ -3,6 +3,8 @@
 import uuid
 from collections.abc import Collection
 
+from sqlalchemy import tuple_
+
 from domain.brands.models import Brand, EscalationRoute
 from domain.db.repository import ScopedRepository
 from domain.shared.errors import NotFoundError
@@ -27,6 +29,16 @@ class BrandRepository(ScopedRepository[Brand]):
         if only_ids is not None:
             statement = statement.where(Brand.id.in_(only_ids))
         result = await self.session.execute(statement)
+        return list(result.scalars())
+
+    async def page(
+        self, *, only_ids: Collection[uuid.UUID], after: tuple[str, uuid.UUID] | None, limit: int
+    ) -> list[Brand]:
+        """Brands among `only_ids`, by `(name, id)`, after that key."""
+        statement = self._select().where(Brand.id.in_(only_ids))
+        if after is not None:
+            statement = statement.where(tuple_(Brand.name, Brand.id) > after)
+        result = await self.session.execute(statement.order_by(Brand.name, Brand.id).limit(limit))
         return list(result.scalars())
 
     async def all_ids(self) -> list[uuid.UUID]:

@@ -10,13 +10,15 @@ import asyncio
 import functools
 import secrets
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Generic, TypeVar
 
+from sqlalchemy import select, tuple_
+
 from domain.accounts.passwords import hash_password, verify_password
-from domain.authz.policy import CLIENT_ROLES, Grantee, Permission, Role, require
+from domain.authz.policy import CLIENT_ROLES, Grantee, Permission, Role, decide, require
 from domain.brands.repository import BrandRepository
 from domain.db.uow import UnitOfWork
 from domain.oauth.models import (
@@ -128,6 +130,110 @@ async def list_api_clients(uow: UnitOfWork, grantee: Grantee | None) -> list[Api
     if grantee is not None:
         require(grantee, Permission.API_CLIENTS_MANAGE)
     return await ApiClientRepository(uow).list_all()
+
+
+async def create_api_client_for_brand_ids(
+    uow: UnitOfWork,
+    grantee: Grantee,
+    *,
+    name: str,
+    grant_types: Collection[str],
+    redirect_uris: Collection[str] = (),
+    scopes: Collection[str],
+    role: Role = Role.AGENT,
+    brand_ids: Collection[uuid.UUID] = (),
+    is_public: bool = False,
+) -> NewApiClient:
+    """`create_api_client` for callers that name brands by id (the GraphQL API).
+
+    Needs `api_clients:manage` (checked before anything is read); a brand id
+    outside the tenant is `NotFoundError`. The secret is in the result this once.
+    """
+    require(grantee, Permission.API_CLIENTS_MANAGE)
+    wanted = set(brand_ids)
+    brands = await BrandRepository(uow).get_many(list(wanted))
+    if len(brands) != len(wanted):
+        raise NotFoundError("brand not found")
+    return await create_api_client(
+        uow,
+        grantee,
+        name=name,
+        grant_types=grant_types,
+        redirect_uris=redirect_uris,
+        scopes=scopes,
+        role=role,
+        brand_slugs=[brand.slug for brand in brands],
+        is_public=is_public,
+    )
+
+
+async def list_api_clients_page(
+    uow: UnitOfWork,
+    grantee: Grantee,
+    *,
+    after: tuple[datetime, uuid.UUID] | None = None,
+    limit: int,
+) -> list[ApiClient]:
+    """A page of the tenant's clients (active and revoked), oldest first by `(created_at, id)`.
+
+    Needs `api_clients:manage` (`PermissionDeniedError`).
+    """
+    require(grantee, Permission.API_CLIENTS_MANAGE)
+    statement = select(ApiClient).where(ApiClient.tenant_id == uow.require_scope().tenant_id)
+    if after is not None:
+        statement = statement.where(tuple_(ApiClient.created_at, ApiClient.id) > after)
+    result = await uow.session.execute(
+        statement.order_by(ApiClient.created_at, ApiClient.id).limit(limit)
+    )
+    return list(result.scalars())
+
+
+async def get_visible_api_clients(
+    uow: UnitOfWork, grantee: Grantee, api_client_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, ApiClient]:
+    """The tenant's clients among these ids, by id; none without `api_clients:manage`."""
+    if not decide(grantee, Permission.API_CLIENTS_MANAGE).allowed:
+        return {}
+    return {client.id: client for client in await ApiClientRepository(uow).get_many(api_client_ids)}
+
+
+async def brand_ids_of_api_clients(
+    uow: UnitOfWork, api_client_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[uuid.UUID]]:
+    """The brands granted to each client (empty for staff-role clients), in one query.
+
+    The caller authorises (it already holds the clients).
+    """
+    granted: dict[uuid.UUID, list[uuid.UUID]] = {client_id: [] for client_id in api_client_ids}
+    if not api_client_ids:
+        return granted
+    result = await uow.session.execute(
+        select(ApiClientBrand)
+        .where(
+            ApiClientBrand.tenant_id == uow.require_scope().tenant_id,
+            ApiClientBrand.api_client_id.in_(api_client_ids),
+        )
+        .order_by(ApiClientBrand.created_at, ApiClientBrand.id)
+    )
+    for grant in result.scalars():
+        granted[grant.api_client_id].append(grant.brand_id)
+    return granted
+
+
+async def revoke_api_client(
+    uow: UnitOfWork, grantee: Grantee, *, api_client_id: uuid.UUID
+) -> ApiClient:
+    """Deactivate a client: no new or refreshed tokens, its own tokens refused from now on.
+
+    Its client-credentials tokens stop working at the next request. Kept (not deleted) for the audit trail; revoking twice changes nothing.
+    Needs `api_clients:manage`; another tenant's client is `NotFoundError`. Flushes.
+    """
+    require(grantee, Permission.API_CLIENTS_MANAGE)
+    client = await ApiClientRepository(uow).get(api_client_id)
+    if client.is_active:
+        client.is_active = False
+        await uow.flush()
+    return client
 
 
 async def get_active_client_or_none(uow: UnitOfWork, *, client_id: str) -> ApiClient | None:
