@@ -3,7 +3,9 @@
 Both print the webhook URL the platform must be given. With `--json` they print
 exactly one JSON object on stdout; errors go to stderr with a non-zero exit.
 Generated secrets (a Meta verify token, a Telegram secret token, a generic
-signing secret) are printed once, since nothing else will ever show them.
+signing secret) are printed once, since nothing else will ever show them. An
+`--access-token` (what replies are sent with) is stored encrypted and never
+printed; the output names the secret it is stored under.
 """
 
 import secrets
@@ -17,6 +19,7 @@ from domain.bootstrap import build_database
 from domain.brands.repository import BrandRepository
 from domain.channels.health import channel_health_report
 from domain.channels.models import ChannelKind
+from domain.channels.service import read_channel_secrets, set_channel_secrets
 from domain.db.uow import UnitOfWork
 from domain.ingestion.models import AppPlatform
 from domain.ingestion.service import (
@@ -25,8 +28,10 @@ from domain.ingestion.service import (
     register_channel,
     webhook_path,
 )
+from domain.replies.rules import API_TOKEN_SECRET
 from domain.settings import Settings
 from domain.shared.clock import utcnow
+from domain.shared.errors import ValidationError
 
 
 def webhook_url(settings: Settings, source: WebhookSource, key: str) -> str:
@@ -115,6 +120,13 @@ def channel_group() -> None:
     "(generated for Telegram and generic when omitted).",
 )
 @click.option("--confirmation", default=None, help="VK server confirmation code.")
+@click.option(
+    "--access-token",
+    default=None,
+    help="The platform API token replies are sent with: Facebook Page / Instagram page "
+    "access token, X user access token, Telegram bot token, VK community token. Stored "
+    "encrypted, never printed.",
+)
 @click.option("--name", default=None)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
@@ -127,27 +139,35 @@ def channel_create(
     app_id: str | None,
     secret: str | None,
     confirmation: str | None,
+    access_token: str | None,
     name: str | None,
     as_json: bool,
 ) -> None:
     """Connect a channel to a brand; prints its id and, where it has one, its webhook URL."""
     settings = settings_of(ctx)
     database = build_database(settings)
+    channel_kind = ChannelKind(kind)
 
     async def create() -> dict[str, Any]:
+        token_secret = _api_token_secret(channel_kind, access_token)
         scope = await tenant_scope(database, tenant_slug)
         async with UnitOfWork(database, actor=OPERATOR, scope=scope) as uow:
             brand = await BrandRepository(uow).get_by_slug(brand_slug)
             registered = await register_channel(
                 uow,
                 brand_id=brand.id,
-                kind=ChannelKind(kind),
+                kind=channel_kind,
                 external_account_id=external_id,
                 name=name,
                 app_id=app_id,
                 secret=secret,
                 confirmation_code=confirmation,
             )
+            if token_secret is not None and access_token is not None:
+                # Next to the webhook secrets, under the name the connector reads.
+                stored = read_channel_secrets(uow, registered.channel)
+                set_channel_secrets(uow, registered.channel, {**stored, token_secret: access_token})
+                await uow.flush()
             await uow.commit()
         channel = registered.channel
         result: dict[str, Any] = {
@@ -166,15 +186,33 @@ def channel_create(
             result["app_id"] = app_id
         if registered.generated_secret is not None:
             result["secret"] = registered.generated_secret
+        if token_secret is not None:
+            result["api_token_secret"] = token_secret
         return result
 
     result = run_command(create, database=database)
     human = f"created {kind} channel {result['id']}"
+    if "api_token_secret" in result:
+        human += f"\nAPI token stored as {result['api_token_secret']}"
     if "webhook_url" in result:
         human += f"\nwebhook URL: {result['webhook_url']}"
     if "secret" in result:
         human += f"\nsecret: {result['secret']}"
     emit(as_json, result, human)
+
+
+def _api_token_secret(kind: ChannelKind, access_token: str | None) -> str | None:
+    """The channel secret an `--access-token` is stored under; None without one."""
+    if access_token is None:
+        return None
+    if not access_token.strip():
+        raise ValidationError("the access token is empty", field="access_token")
+    name = API_TOKEN_SECRET.get(kind)
+    if name is None:
+        raise ValidationError(
+            f"{kind.value} channels have no platform API to send with", field="access_token"
+        )
+    return name
 
 
 @channel_group.command("health")

@@ -9,10 +9,11 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from click.testing import CliRunner, Result
+from sqlalchemy import select
 
 from api.cli import main
 from api.services import Services
-from domain.channels.models import ChannelKind
+from domain.channels.models import Channel, ChannelKind
 from domain.channels.repository import ChannelRepository
 from domain.channels.service import read_channel_secrets
 from domain.db.uow import UnitOfWork
@@ -299,3 +300,74 @@ async def test_mistakes_are_refused_on_stderr_with_nothing_on_stdout(
     assert first.exit_code == 0, first.stderr
     assert again.exit_code == 1
     assert "a channel of kind import with external id 'feed' exists" in again.stderr
+
+
+async def test_access_tokens_are_stored_encrypted_under_the_names_the_connectors_read(
+    cli_env: dict[str, str], services: Services
+) -> None:
+    tenant_id = await make_tenant(services.database, "solvia")
+    await make_brand(services.database, tenant_id, "solvia-pl")
+    channel = ("channel", "create", "--tenant", "solvia", "--brand", "solvia-pl")
+    kinds = [
+        ("facebook_page", "104729384756120", (), "page_access_token", {}),
+        ("instagram", "17841405822304914", (), "page_access_token", {}),
+        ("x", "1453096712384562177", (), "user_access_token", {}),
+        (
+            "telegram",
+            "7312458890",
+            ("--secret", TELEGRAM_SECRET),
+            "bot_token",
+            {"secret_token": TELEGRAM_SECRET},
+        ),
+        (
+            "vk",
+            "227771234",
+            ("--secret", VK_SECRET, "--confirmation", VK_CONFIRMATION),
+            "access_token",
+            {"secret": VK_SECRET, "confirmation_code": VK_CONFIRMATION},
+        ),
+    ]
+    created: list[tuple[dict[str, str], str, dict[str, str]]] = []
+    for kind, external_id, options, secret_name, webhook_secrets in kinds:
+        token = f"{kind}-api-token-{uuid.uuid4().hex}"
+        result = await parley(
+            cli_env,
+            *channel,
+            *("--kind", kind, "--external-id", external_id, *options),
+            *("--access-token", token, "--json"),
+        )
+        assert token not in result.stdout
+        printed = one_json_object(result)
+        assert printed["api_token_secret"] == secret_name
+        created.append((printed, token, {**webhook_secrets, secret_name: token}))
+
+    async with UnitOfWork(services.database, actor=TEST_ACTOR, scope=TenantScope(tenant_id)) as uow:
+        for printed, token, expected in created:
+            stored = await ChannelRepository(uow).get(uuid.UUID(printed["id"]))
+            assert read_channel_secrets(uow, stored) == expected
+            assert stored.secrets_ciphertext is not None
+            assert token.encode() not in stored.secrets_ciphertext
+
+    human = await parley(
+        cli_env, *channel, "--kind", "x", "--external-id", "99", "--access-token", "t0ken"
+    )
+    assert human.exit_code == 0, human.stderr
+    assert "API token stored as user_access_token" in human.stdout
+    assert "t0ken" not in human.stdout
+    for kind, token, message in (
+        ("import", "t0ken", "import channels have no platform API to send with"),
+        ("generic_webhook", "t0ken", "generic_webhook channels have no platform API to send with"),
+        ("x", " ", "the access token is empty"),
+    ):
+        refused = await parley(
+            cli_env,
+            *channel,
+            *("--kind", kind, "--external-id", "refused", "--access-token", token, "--json"),
+        )
+        assert (refused.exit_code, refused.stdout) == (1, ""), kind
+        assert message in refused.stderr, (kind, refused.stderr)
+    async with UnitOfWork(services.database, actor=TEST_ACTOR, scope=TenantScope(tenant_id)) as uow:
+        refused_rows = await uow.session.execute(
+            select(Channel.id).where(Channel.external_account_id == "refused")
+        )
+        assert list(refused_rows.scalars()) == []
