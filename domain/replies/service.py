@@ -20,7 +20,7 @@ from typing import Final
 from sqlalchemy import select
 
 from domain.approvals.models import ApprovalRequest
-from domain.approvals.rules import SubjectKind
+from domain.approvals.rules import SubjectKind, VersionState
 from domain.approvals.service import register_decision_handler, request_approval
 from domain.authz.policy import Grantee, Permission, decide, require
 from domain.brand_events.service import active_events
@@ -41,6 +41,7 @@ from domain.conversations.rules import FINISHED_STATUSES
 from domain.customers.models import Customer
 from domain.db.outbox import OutboxMessage, mark_messages_done
 from domain.db.uow import UnitOfWork
+from domain.knowledge.models import QnaEntry, QnaVersion
 from domain.mentions.models import Mention
 from domain.replies import rules
 from domain.replies.delivery import DeliveryAction, DeliveryOrder, DeliveryReceipt
@@ -157,7 +158,9 @@ async def create_draft(
             kind=kind,
             status=ReplyStatus.DRAFT,
             text=_clean_text(text),
-            qna_version_ids=[str(value) for value in qna_version_ids],
+            qna_version_ids=await _approved_qna_versions(
+                uow, brand_id=conversation.brand_id, version_ids=qna_version_ids
+            ),
             tone_findings=[],
             approval_reasons=[],
             approval_required=False,
@@ -168,6 +171,38 @@ async def create_draft(
     await _refresh_tone(uow, reply, conversation=conversation, mention=mention)
     await uow.flush()
     return reply
+
+
+async def _approved_qna_versions(
+    uow: UnitOfWork, *, brand_id: uuid.UUID, version_ids: Sequence[uuid.UUID | str]
+) -> list[str]:
+    """`version_ids` as stored on a reply, once each is an approved version of a live
+    Q&A entry of the brand; `ValidationError` (field `qnaVersionIds`) otherwise.
+
+    A reply records the client-approved answers it used: a draft, rejected or
+    retired version, or another brand's, must never be recorded as one.
+    """
+    try:
+        wanted = list(dict.fromkeys(uuid.UUID(str(value)) for value in version_ids))
+    except ValueError:
+        raise ValidationError("not a Q&A version id", field="qnaVersionIds") from None
+    if not wanted:
+        return []
+    result = await uow.session.execute(
+        select(QnaVersion.id)
+        .join(QnaEntry, QnaEntry.id == QnaVersion.entry_id)
+        .where(
+            QnaVersion.id.in_(wanted),
+            QnaVersion.state == VersionState.APPROVED,
+            QnaEntry.brand_id == brand_id,
+            QnaEntry.retired_at.is_(None),
+        )
+    )
+    if set(result.scalars()) != set(wanted):
+        raise ValidationError(
+            "only approved Q&A versions of this brand can be used", field="qnaVersionIds"
+        )
+    return [str(value) for value in wanted]
 
 
 async def update_draft(
@@ -190,7 +225,9 @@ async def update_draft(
     if text is not None:
         reply.text = _clean_text(text)
     if qna_version_ids is not None:
-        reply.qna_version_ids = [str(value) for value in qna_version_ids]
+        reply.qna_version_ids = await _approved_qna_versions(
+            uow, brand_id=reply.brand_id, version_ids=qna_version_ids
+        )
     conversation = await ConversationRepository(uow).get(reply.conversation_id)
     await _refresh_tone(
         uow, reply, conversation=conversation, mention=await _mention_of(uow, reply)

@@ -14,6 +14,7 @@ from arq.constants import job_key_prefix
 
 from api.graphql.ids import to_global_id
 from api.services import Services, build_services
+from domain.approvals.rules import VersionState
 from domain.authz.policy import Role, scopes_for_role
 from domain.channels.models import ChannelKind
 from domain.channels.service import create_channel
@@ -21,6 +22,7 @@ from domain.conversations.models import Conversation, ConversationKind, Conversa
 from domain.customers.models import Customer
 from domain.db.session import Database
 from domain.db.uow import UnitOfWork
+from domain.knowledge.models import QnaEntry, QnaVersion
 from domain.mentions.models import Mention, MentionDirection
 from domain.settings import Settings
 from domain.shared.clock import utcnow
@@ -78,6 +80,31 @@ class World:
     async def queued_job_ids(self) -> list[str]:
         """Job ids waiting in this test's queue, in order."""
         return [raw.decode() for raw in await self.redis.zrange(self.queue_name, 0, -1)]
+
+    async def approved_qna_version(self, brand: str = TONED_BRAND) -> uuid.UUID:
+        """A Q&A entry of the brand with one approved version; returns the version id."""
+        async with self.unit_of_work() as uow:
+            entry = QnaEntry(
+                brand_id=self.brand_ids[brand],
+                external_key=f"q-{uuid.uuid4().hex[:8]}",
+                language="pl",
+                status=VersionState.APPROVED,
+                latest_version=1,
+                approved_version=1,
+            )
+            uow.session.add(entry)
+            await uow.flush()
+            version = QnaVersion(
+                entry_id=entry.id,
+                number=1,
+                question_variants=["Gdzie jest moja paczka?"],
+                answer="Sprawdzamy to dla Pana/Pani.",
+                state=VersionState.APPROVED,
+                created_by="tests",
+            )
+            uow.session.add(version)
+            await uow.commit()
+            return version.id
 
     async def thread(
         self,

@@ -147,7 +147,7 @@ async def test_a_draft_with_tone_findings_cannot_be_submitted_until_fixed(
 ) -> None:
     thread = await world.thread()
     agent = world.token(Role.AGENT)
-    version = uuid.uuid4()
+    version = await world.approved_qna_version()
 
     reply = await draft(
         client,
@@ -480,6 +480,11 @@ async def test_draft_input_mistakes_name_their_field(
         ({"kind": "REACTION"}, {"field": "kind", "code": "INVALID"}),
         ({"text": "   "}, {"field": "text", "code": "INVALID"}),
         ({"qnaVersionIds": ["not-an-id"]}, {"field": "qnaVersionIds", "code": "NOT_FOUND"}),
+        # A well-formed id that names no approved version of this brand.
+        (
+            {"qnaVersionIds": [gid("QnaVersion", uuid.uuid4())]},
+            {"field": "qnaVersionIds", "code": "INVALID"},
+        ),
         (
             {"inReplyToMentionId": gid("Mention", other.mention_id)},
             {"field": "inReplyToMentionId", "code": "INVALID"},

@@ -8,6 +8,7 @@ import pytest
 from arq.worker import Retry
 from sqlalchemy import select
 
+from domain.approvals.rules import VersionState
 from domain.authz.policy import ALL_SCOPES, Grantee, Role
 from domain.brand_events.models import BrandEventKind
 from domain.brand_events.service import BrandEventFields, create_brand_event
@@ -17,13 +18,14 @@ from domain.conversations.models import Conversation, ConversationEvent, Convers
 from domain.db.outbox import OutboxMessage
 from domain.db.session import Database
 from domain.db.uow import UnitOfWork
+from domain.knowledge.models import QnaEntry, QnaVersion
 from domain.replies import service
 from domain.replies.errors import ChannelNotSupportedError, ReplyStateError, ToneFindingsError
 from domain.replies.models import Reply, ReplyKind, ReplyStatus
 from domain.replies.repository import TwinRepository
 from domain.settings import Settings
 from domain.shared.clock import utcnow
-from domain.shared.errors import NotFoundError, PermissionDeniedError
+from domain.shared.errors import NotFoundError, PermissionDeniedError, ValidationError
 from domain.shared.tenancy import Actor, TenantScope
 from domain.tenants import service as tenants_service
 from tests.factories import TEST_ACTOR, make_brand, make_channel, make_member, make_tenant
@@ -59,18 +61,46 @@ async def facebook_thread(database: Database, **thread: Any) -> Thread:
     )
 
 
+async def add_qna_version(uow: UnitOfWork, thread: Thread, state: VersionState) -> uuid.UUID:
+    """A Q&A entry of the thread's brand with one version in `state`."""
+    entry = QnaEntry(
+        tenant_id=thread.tenant_id,
+        brand_id=thread.brand_id,
+        external_key=f"q-{uuid.uuid4().hex[:8]}",
+        language="pl",
+        status=state,
+        latest_version=1,
+        approved_version=1 if state is VersionState.APPROVED else None,
+    )
+    uow.session.add(entry)
+    await uow.session.flush()
+    version = QnaVersion(
+        tenant_id=thread.tenant_id,
+        entry_id=entry.id,
+        number=1,
+        question_variants=["Where is my parcel?"],
+        answer="We are checking this for you now.",
+        state=state,
+        created_by="tests",
+    )
+    uow.session.add(version)
+    await uow.session.flush()
+    return version.id
+
+
 async def drafted_and_queued(database: Database, thread: Thread, text: str) -> Reply:
     user_id = await make_member(
         database, thread.tenant_id, f"agent-{uuid.uuid4().hex[:6]}@a.example", Role.AGENT
     )
     scope = TenantScope(thread.tenant_id)
     async with UnitOfWork(database, actor=Actor.user(user_id), scope=scope) as uow:
+        version_id = await add_qna_version(uow, thread, VersionState.APPROVED)
         draft = await service.create_draft(
             uow,
             grantee=AGENT,
             conversation_id=thread.conversation_id,
             text=text,
-            qna_version_ids=[uuid.UUID(int=7)],
+            qna_version_ids=[version_id],
         )
         reply = await service.send_reply(uow, grantee=AGENT, reply_id=draft.id, queue=None)
         await uow.commit()
@@ -121,7 +151,8 @@ async def test_a_reply_goes_out_once_with_the_documented_request(
         1,
         None,
     )
-    assert sent.qna_version_ids == [str(uuid.UUID(int=7))]
+    assert len(sent.qna_version_ids) == 1
+    assert sent.qna_version_ids == reply.qna_version_ids
     assert sent.sent_at is not None
     async with UnitOfWork(
         pg_database, actor=TEST_ACTOR, scope=TenantScope(thread.tenant_id)
@@ -678,3 +709,24 @@ async def test_an_active_data_breach_event_puts_the_brand_in_crisis_mode(
             ReplyStatus.PENDING_APPROVAL,
             ["crisis_mode"],
         )
+
+
+@pytest.mark.parametrize("state", [VersionState.DRAFT, VersionState.REJECTED])
+async def test_only_approved_qna_versions_can_be_recorded_on_a_reply(
+    pg_database: Database, state: VersionState
+) -> None:
+    thread = await facebook_thread(pg_database)
+    scope = TenantScope(thread.tenant_id)
+    async with UnitOfWork(pg_database, actor=TEST_ACTOR, scope=scope) as uow:
+        unapproved = await add_qna_version(uow, thread, state)
+        with pytest.raises(ValidationError) as refused:
+            await service.create_draft(
+                uow,
+                grantee=AGENT,
+                conversation_id=thread.conversation_id,
+                text="We are checking this for you now.",
+                qna_version_ids=[unapproved],
+            )
+    assert refused.value.field == "qnaVersionIds"
+    async with UnitOfWork(pg_database, actor=TEST_ACTOR, scope=scope) as uow:
+        assert (await uow.session.execute(select(Reply.id))).first() is None
