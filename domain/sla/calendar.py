@@ -29,14 +29,21 @@ def _is_around_the_clock(business_hours: Mapping[str, Iterable[Mapping[str, str]
     )
 
 
-def brand_calendar(brand: Brand, *, years: Iterable[int]) -> BusinessCalendar:
-    """The brand's calendar for `years`.
+def brand_calendar(
+    brand: Brand,
+    *,
+    years: Iterable[int],
+    business_hours: Mapping[str, Iterable[Mapping[str, str]]] | None = None,
+) -> BusinessCalendar:
+    """The brand's calendar for `years` (with `business_hours` instead of the brand's, if given).
 
     Public holidays of `holiday_country` close the day unless the brand works
     around the clock; the brand's own closures (`holidays`, with optional
     special hours) override both.
     """
-    hours: Mapping[str, Iterable[Mapping[str, str]]] = brand.business_hours
+    hours: Mapping[str, Iterable[Mapping[str, str]]] = (
+        brand.business_hours if business_hours is None else business_hours
+    )
     closed: set[date] = set()
     if brand.holiday_country and not _is_around_the_clock(hours):
         closed = public_holidays(brand.holiday_country, years)
@@ -46,3 +53,8 @@ def brand_calendar(brand: Brand, *, years: Iterable[int]) -> BusinessCalendar:
         closures=brand.holidays,
         public_holidays=closed,
     )
+
+
+def always_open_calendar(brand: Brand) -> BusinessCalendar:
+    """A 24/7 calendar in the brand's timezone: no hours, no holidays."""
+    return BusinessCalendar(timezone=brand.timezone, always_open=True)

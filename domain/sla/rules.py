@@ -105,6 +105,7 @@ def open_intervals(
         yield start.astimezone(UTC), start.astimezone(UTC) + SEARCH_HORIZON
         return
     zone = ZoneInfo(calendar.timezone)
+    since = start.astimezone(UTC)
     day = start.astimezone(zone).date()
     last_day = day + timedelta(days=SEARCH_HORIZON.days)
     while day <= last_day:
@@ -115,9 +116,14 @@ def open_intervals(
                 if slot.closes is None
                 else datetime.combine(day, slot.closes, zone)
             )
-            begin, end = max(opens, start), closes
+            # Compared in UTC, and never before the previous interval's end: a slot
+            # edge inside a DST gap (02:30 on the spring change) is a wall time that
+            # never happens, read with the old offset, so wall-time comparison would
+            # yield empty, negative or overlapping intervals.
+            begin, end = max(opens.astimezone(UTC), since), closes.astimezone(UTC)
             if begin < end:
-                yield begin.astimezone(UTC), end.astimezone(UTC)
+                yield begin, end
+                since = end
         day += timedelta(days=1)
 
 
@@ -194,3 +200,107 @@ def scaled_target(target: timedelta, factor: float) -> timedelta:
     if factor <= 0:
         raise ValueError("factor must be positive")
     return timedelta(seconds=round(target.total_seconds() * factor))
+
+
+def due_and_warning(
+    calendar: BusinessCalendar, start: datetime, target: timedelta, warning: timedelta
+) -> tuple[datetime, datetime]:
+    """When a clock started at `start` with `target` falls due, and when it should warn.
+
+    The warning comes when `warning` of business time is left (at `start` when
+    the target is shorter than the lead time).
+    """
+    due = add_business_time(calendar, start, target)
+    warn = add_business_time(calendar, start, max(target - warning, timedelta(0)))
+    return due, warn
+
+
+def resumed_due_time(
+    calendar: BusinessCalendar, *, paused_at: datetime, resumed_at: datetime, due_at: datetime
+) -> datetime:
+    """The due time of a clock paused at `paused_at`, resumed at `resumed_at`.
+
+    The business time that was left at the pause is left again at the resume.
+    A clock paused after its due time stays overdue by the same calendar time.
+    """
+    if resumed_at <= paused_at:
+        return due_at
+    if paused_at >= due_at:
+        return resumed_at - (paused_at - due_at)
+    left = business_time_between(calendar, paused_at, due_at)
+    return add_business_time(calendar, resumed_at, left)
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyChoice:
+    """A policy's matching keys, as `choose_policy` compares them."""
+
+    key: object
+    priority: str
+    service_tier: str
+
+
+def choose_policy(
+    candidates: Iterable[PolicyChoice], *, priority: str | None, service_tier: str, any_value: str
+) -> object | None:
+    """The key of the most specific policy matching the priority and tier, or None.
+
+    A policy matches when each of its keys is `any_value` or equal to the
+    conversation's; an exact priority beats an exact tier, which beats "any".
+    Among equally specific policies the first candidate wins.
+    """
+    best: tuple[int, int] | None = None
+    chosen: object | None = None
+    for index, candidate in enumerate(candidates):
+        priority_exact = priority is not None and candidate.priority == priority
+        tier_exact = candidate.service_tier == service_tier
+        if not (priority_exact or candidate.priority == any_value):
+            continue
+        if not (tier_exact or candidate.service_tier == any_value):
+            continue
+        score = (2 * priority_exact + tier_exact, -index)
+        if best is None or score > best:
+            best, chosen = score, candidate.key
+    return chosen
+
+
+@dataclass(frozen=True, slots=True)
+class EventFactor:
+    """An active brand event's SLA factor, as `strongest_event_factor` compares them."""
+
+    key: object
+    factor: float
+
+
+def strongest_event_factor(events: Iterable[EventFactor]) -> EventFactor | None:
+    """The event whose factor applies: the tightest below 1, else the most relaxing above 1.
+
+    Events with factor 1 change nothing and are never chosen.
+    """
+    changing = [event for event in events if event.factor > 0 and event.factor != 1.0]
+    tightening = [event for event in changing if event.factor < 1.0]
+    if tightening:
+        return min(tightening, key=lambda event: event.factor)
+    if changing:
+        return max(changing, key=lambda event: event.factor)
+    return None
+
+
+def clock_kinds_to_start(*, first_response_ever: bool, running: Iterable[str]) -> tuple[str, ...]:
+    """Which clocks a customer message starts (kinds as strings, in start order).
+
+    The first message of a conversation starts the first-response clock (once in
+    the conversation's life: it is never restarted, so a later message can never
+    overwrite its target); later messages start a next-response clock unless a
+    response clock already runs (the earliest unanswered message sets the
+    target). A resolution clock starts when none runs.
+    """
+    running_kinds = set(running)
+    kinds: list[str] = []
+    if not first_response_ever:
+        kinds.append("first_response")
+    elif not running_kinds & {"first_response", "next_response"}:
+        kinds.append("next_response")
+    if "resolution" not in running_kinds:
+        kinds.append("resolution")
+    return tuple(kinds)

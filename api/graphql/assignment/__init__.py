@@ -1,0 +1,1 @@
+"""GraphQL of teams, agent availability, automatic assignment and collision presence."""

@@ -1,0 +1,1 @@
+"""GraphQL of SLA policies, conversation SLA and the brand events calendar."""

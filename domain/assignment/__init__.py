@@ -1,0 +1,1 @@
+"""Teams, agent availability and capacity, automatic assignment, collision presence."""

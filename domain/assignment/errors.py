@@ -1,0 +1,7 @@
+"""Errors of assignment."""
+
+from domain.shared.errors import ValidationError
+
+
+class InvalidAssignmentError(ValidationError):
+    """A team, capacity or assignee that breaks a rule."""

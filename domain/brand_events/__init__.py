@@ -1,0 +1,1 @@
+"""The brand events calendar: campaigns, launches, price rises, outages, breach notices."""
