@@ -2,6 +2,7 @@
 
 import base64
 import binascii
+import functools
 import uuid
 
 import strawberry
@@ -9,6 +10,8 @@ import strawberry
 from domain.shared.errors import NotFoundError
 
 
+# Cached: a page of 50 inbox rows encodes a few hundred ids, mostly the same ones again.
+@functools.lru_cache(maxsize=65_536)
 def to_global_id(type_name: str, object_id: uuid.UUID) -> strawberry.ID:
     raw = f"{type_name}:{object_id}".encode()
     return strawberry.ID(base64.urlsafe_b64encode(raw).decode("ascii").rstrip("="))

@@ -22,7 +22,7 @@ class Placement(StrEnum):
 
 
 class EventKind(StrEnum):
-    """The kinds of `ConversationEvent` ingestion writes."""
+    """The kinds of `ConversationEvent` ingestion and agents' work write."""
 
     OPENED = "opened"
     MESSAGE_ADDED = "message_added"
@@ -33,6 +33,13 @@ class EventKind(StrEnum):
     MESSAGE_RESTORED = "message_restored"
     REOPENED = "reopened"
     CUSTOMER_MERGED = "customer_merged"
+    ASSIGNED = "assigned"
+    UNASSIGNED = "unassigned"
+    STATUS_CHANGED = "status_changed"
+    SNOOZED = "snoozed"
+    UNSNOOZED = "unsnoozed"
+    NOTE_ADDED = "note_added"
+    HANDLED_BY_SET = "handled_by_set"
 
 
 def thread_key(*, external_id: str, root_external_id: str | None) -> str:
@@ -80,3 +87,103 @@ def status_after_customer_message(status: ConversationStatus) -> ConversationSta
     if status is ConversationStatus.PENDING_CUSTOMER or status in FINISHED_STATUSES:
         return ConversationStatus.OPEN
     return status
+
+
+class HandledBy(StrEnum):
+    """Who handled a conversation."""
+
+    BOT = "bot"
+    HUMAN = "human"
+
+
+#: Where agents may move a conversation from each status. A finished conversation
+#: is reopened explicitly (to `open`); nothing goes back to `new`.
+STATUS_TRANSITIONS: dict[ConversationStatus, frozenset[ConversationStatus]] = {
+    ConversationStatus.NEW: frozenset(
+        {
+            ConversationStatus.OPEN,
+            ConversationStatus.PENDING_CUSTOMER,
+            ConversationStatus.ESCALATED,
+            ConversationStatus.RESOLVED,
+            ConversationStatus.CLOSED,
+        }
+    ),
+    ConversationStatus.OPEN: frozenset(
+        {
+            ConversationStatus.PENDING_CUSTOMER,
+            ConversationStatus.ESCALATED,
+            ConversationStatus.RESOLVED,
+            ConversationStatus.CLOSED,
+        }
+    ),
+    ConversationStatus.PENDING_CUSTOMER: frozenset(
+        {
+            ConversationStatus.OPEN,
+            ConversationStatus.ESCALATED,
+            ConversationStatus.RESOLVED,
+            ConversationStatus.CLOSED,
+        }
+    ),
+    ConversationStatus.ESCALATED: frozenset(
+        {
+            ConversationStatus.OPEN,
+            ConversationStatus.PENDING_CUSTOMER,
+            ConversationStatus.RESOLVED,
+            ConversationStatus.CLOSED,
+        }
+    ),
+    ConversationStatus.RESOLVED: frozenset({ConversationStatus.OPEN, ConversationStatus.CLOSED}),
+    ConversationStatus.CLOSED: frozenset({ConversationStatus.OPEN}),
+}
+
+#: Longest an agent may snooze a conversation.
+MAX_SNOOZE = timedelta(days=90)
+
+#: Longest internal note, in characters.
+MAX_NOTE_LENGTH = 10_000
+
+
+def can_change_status(current: ConversationStatus, requested: ConversationStatus) -> bool:
+    """Whether agents may move a conversation from `current` to `requested`."""
+    return requested in STATUS_TRANSITIONS[current]
+
+
+def resolved_at_after(
+    *,
+    requested: ConversationStatus,
+    resolved_at: datetime | None,
+    now: datetime,
+) -> datetime | None:
+    """Resolving stamps the time; a finished conversation keeps it when closed; any
+    other status clears it (the conversation is being worked again)."""
+    if requested is ConversationStatus.RESOLVED:
+        return now
+    if requested is ConversationStatus.CLOSED:
+        return resolved_at or now
+    return None
+
+
+def is_snoozed(snoozed_until: datetime | None, now: datetime) -> bool:
+    """A conversation is snoozed (hidden from the inbox) until its snooze time has come."""
+    return snoozed_until is not None and snoozed_until > now
+
+
+def snooze_problem(until: datetime, now: datetime) -> str | None:
+    """Why `until` is no snooze time (None when it is one): it must be in the future,
+    at most `MAX_SNOOZE` away, and carry a timezone."""
+    if until.tzinfo is None:
+        return "the snooze time needs a timezone"
+    if until <= now:
+        return "the snooze time must be in the future"
+    if until - now > MAX_SNOOZE:
+        return f"a conversation can be snoozed for at most {MAX_SNOOZE.days} days"
+    return None
+
+
+def clean_note(body: str) -> str | None:
+    """The note to store (surrounding whitespace removed), or None when it is empty or
+    longer than `MAX_NOTE_LENGTH`."""
+    cleaned = body.strip()
+    if not cleaned or len(cleaned) > MAX_NOTE_LENGTH:
+        return None
+    return cleaned

@@ -1,13 +1,19 @@
 """Use cases of customers: link message authors to customers, merge two customers."""
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import exists, func, or_, select
+
+from domain.authz.policy import Grantee, Permission, decide, require
+from domain.conversations.keyset import KeysetWindow, SortKey, apply_window
+from domain.conversations.models import Conversation
 from domain.conversations.repository import ConversationRepository
 from domain.conversations.rules import EventKind
 from domain.conversations.service import ConversationChange, record_changes
+from domain.customers.models import Customer, CustomerIdentity
 from domain.customers.repository import CustomerIdentityRepository, CustomerRepository, IdentityKey
 from domain.db.uow import UnitOfWork
 from domain.mentions.repository import MentionRepository
@@ -236,3 +242,161 @@ async def merge_customers(
         conversations_moved=len(conversations),
         mentions_moved=mentions_moved,
     )
+
+
+# --- agents' views and edits ----------------------------------------------------
+
+#: Longest customer notes and CRM id (the columns' sizes).
+MAX_CUSTOMER_NOTES = 4000
+MAX_CRM_ID = 100
+MAX_DISPLAY_NAME = 200
+
+CUSTOMER_LIST_KEYS: tuple[SortKey, ...] = (
+    SortKey(Customer.created_at.expression, datetime, descending=True),
+    SortKey(Customer.id.expression, uuid.UUID, descending=True),
+)
+
+
+def _require_customers_readable(grantee: Grantee) -> None:
+    # Customers span every brand of the tenant, so reading them is a tenant-wide right.
+    require(grantee, Permission.INBOX_READ)
+
+
+async def customers_by_ids(
+    uow: UnitOfWork, *, grantee: Grantee, customer_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, Customer]:
+    """The tenant's customers among these ids, when `grantee` may read customers
+    (tenant-wide `inbox:read`; client roles may not); otherwise none."""
+    if not customer_ids or not decide(grantee, Permission.INBOX_READ).allowed:
+        return {}
+    customers = await CustomerRepository(uow).get_many(list(customer_ids))
+    return {customer.id: customer for customer in customers}
+
+
+async def identities_of(
+    uow: UnitOfWork, customer_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, list[CustomerIdentity]]:
+    """Each customer's platform identities, by platform and handle."""
+    found: dict[uuid.UUID, list[CustomerIdentity]] = {key: [] for key in customer_ids}
+    if not customer_ids:
+        return found
+    result = await uow.session.execute(
+        select(CustomerIdentity)
+        .where(
+            CustomerIdentity.tenant_id == uow.require_scope().tenant_id,
+            CustomerIdentity.customer_id.in_(list(customer_ids)),
+        )
+        .order_by(CustomerIdentity.platform, CustomerIdentity.handle, CustomerIdentity.id)
+    )
+    for identity in result.scalars():
+        found[identity.customer_id].append(identity)
+    return found
+
+
+async def list_customers(
+    uow: UnitOfWork,
+    *,
+    grantee: Grantee,
+    text: str | None,
+    brand_id: uuid.UUID | None,
+    window: KeysetWindow,
+) -> list[Customer]:
+    """A page of the tenant's customers (not merged away), newest first.
+
+    `text` matches the display name or an identity's handle or name (case-
+    insensitive substring); `brand_id` keeps customers with a conversation on
+    that brand. Raises `PermissionDeniedError` unless the grantee may read
+    customers (tenant-wide `inbox:read`).
+    """
+    _require_customers_readable(grantee)
+    tenant_id = uow.require_scope().tenant_id
+    statement = select(Customer).where(
+        Customer.tenant_id == tenant_id, Customer.merged_into_id.is_(None)
+    )
+    if text:
+        pattern = f"%{_escape_like(text.strip().lower())}%"
+        named = exists(
+            select(CustomerIdentity.id).where(
+                CustomerIdentity.tenant_id == tenant_id,
+                CustomerIdentity.customer_id == Customer.id,
+                or_(
+                    func.lower(CustomerIdentity.handle).like(pattern, escape="\\"),
+                    func.lower(CustomerIdentity.display_name).like(pattern, escape="\\"),
+                ),
+            )
+        )
+        statement = statement.where(
+            or_(func.lower(Customer.display_name).like(pattern, escape="\\"), named)
+        )
+    if brand_id is not None:
+        statement = statement.where(
+            exists(
+                select(Conversation.id).where(
+                    Conversation.tenant_id == tenant_id,
+                    Conversation.customer_id == Customer.id,
+                    Conversation.brand_id == brand_id,
+                )
+            )
+        )
+    result = await uow.session.execute(apply_window(statement, CUSTOMER_LIST_KEYS, window))
+    return list(result.scalars())
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+async def update_customer(
+    uow: UnitOfWork,
+    *,
+    grantee: Grantee,
+    customer_id: uuid.UUID,
+    display_name: str | None = None,
+    is_vip: bool | None = None,
+    notes: str | None = None,
+    crm_id: str | None = None,
+) -> Customer:
+    """Change what agents keep about a customer (None leaves a field as it is; an
+    empty CRM id clears it); commits. The audit log records before and after.
+
+    Raises `NotFoundError` (not a customer of the tenant), `PermissionDeniedError`
+    (no tenant-wide `inbox:write`) and `ValidationError` for values too long.
+    """
+    customer = await CustomerRepository(uow).get_or_none(customer_id)
+    if customer is None:
+        raise NotFoundError("Customer not found")
+    require(grantee, Permission.INBOX_WRITE)
+    for field_name, value, limit in (
+        ("displayName", display_name, MAX_DISPLAY_NAME),
+        ("notes", notes, MAX_CUSTOMER_NOTES),
+        ("crmId", crm_id, MAX_CRM_ID),
+    ):
+        if value is not None and len(value) > limit:
+            raise ValidationError(f"at most {limit} characters", field=field_name)
+    if display_name is not None:
+        customer.display_name = display_name.strip()
+    if is_vip is not None:
+        customer.is_vip = is_vip
+    if notes is not None:
+        customer.notes = notes
+    if crm_id is not None:
+        customer.crm_id = crm_id.strip() or None
+    await uow.flush()
+    await uow.commit()
+    return customer
+
+
+async def merge_customer_into(
+    uow: UnitOfWork, *, grantee: Grantee, source_id: uuid.UUID, target_id: uuid.UUID
+) -> Customer:
+    """An agent's explicit merge of `source_id` into `target_id` (see `merge_customers`);
+    commits and returns the target.
+
+    Raises `NotFoundError`, `PermissionDeniedError` (no tenant-wide `inbox:write`),
+    `ValidationError` and `ConflictError` as `merge_customers` does.
+    """
+    require(grantee, Permission.INBOX_WRITE)
+    await merge_customers(uow, survivor_id=target_id, merged_id=source_id)
+    target = await CustomerRepository(uow).get(target_id)
+    await uow.commit()
+    return target

@@ -1,14 +1,17 @@
 """Use cases of mentions: store a batch of platform events idempotently, in any order."""
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, Final
 
+from domain.authz.policy import Grantee, Permission, decide
 from domain.channels.platforms.types import NormalizedMention
+from domain.conversations.inbox import readable_brand_ids
 from domain.db.uow import UnitOfWork
-from domain.mentions.models import TriageStatus
+from domain.mentions.documents import MENTIONS_INDEX
+from domain.mentions.models import Mention, TriageStatus
 from domain.mentions.repository import MentionKey, MentionRepository, state_of, state_values
 from domain.mentions.rules import (
     Effect,
@@ -20,7 +23,9 @@ from domain.mentions.rules import (
     resolve_root,
 )
 from domain.shared.clock import utcnow
+from domain.shared.errors import ValidationError
 from domain.shared.ids import new_id
+from domain.shared.ports import SearchIndex
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,4 +271,149 @@ def _insert_values(item: StoredMention) -> dict[str, Any]:
         "labels": {},
         "reasons": [],
         **state_values(item.state),
+    }
+
+
+# --- reading: search pages and batches ------------------------------------------
+
+#: How many best hits a mention search pages through (deeper pages are refused).
+SEARCH_WINDOW: Final = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class MentionSearchFilter:
+    """Narrows a mention search; empty collections and None do not filter.
+
+    `posted_from` is inclusive, `posted_to` exclusive.
+    """
+
+    brand_ids: Collection[uuid.UUID] = ()
+    channel_ids: Collection[uuid.UUID] = ()
+    languages: Collection[str] = ()
+    priorities: Collection[str] = ()
+    posted_from: datetime | None = None
+    posted_to: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FoundMention:
+    """A matching mention as stored, with its relevance and highlighted passages of `text`."""
+
+    mention: Mention
+    score: float
+    highlights: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MentionSearchPage:
+    """Hits `offset` to `offset + limit` (best first), and whether more follow.
+
+    `total` is the number of matches the index reports before the filters it
+    cannot apply itself (several channels, languages or priorities, dates).
+    """
+
+    hits: tuple[FoundMention, ...]
+    has_more: bool
+    total: int
+
+
+async def search_mention_page(
+    uow: UnitOfWork,
+    *,
+    grantee: Grantee,
+    search: SearchIndex,
+    query: str,
+    search_filter: MentionSearchFilter,
+    offset: int,
+    limit: int,
+) -> MentionSearchPage:
+    """One page of a full-text mention search in the scope's tenant, best first.
+
+    Always limited, in the index query itself, to the tenant and to the brands on
+    which `grantee` has `inbox:read` (further narrowed by `search_filter.brand_ids`;
+    brands that are not readable match nothing). A single channel, language or
+    priority is filtered by the index; several values, and the posting-time
+    range, are applied to the `SEARCH_WINDOW` best hits. Hits whose mention is
+    no longer stored are left out.
+
+    Raises `PermissionDeniedError` when the grantee may read no inbox,
+    `ValidationError` (field `after`) for pages beyond `SEARCH_WINDOW` or an empty
+    query, and `SearchUnavailableError` when the index cannot answer.
+    """
+    if not query.strip():
+        raise ValidationError("the query is empty", field="query")
+    if offset < 0 or offset + limit > SEARCH_WINDOW:
+        raise ValidationError(
+            f"search pages reach the {SEARCH_WINDOW} best hits at most", field="after"
+        )
+    readable = await readable_brand_ids(uow, grantee)
+    wanted = set(search_filter.brand_ids)
+    searched = [brand_id for brand_id in readable if not wanted or brand_id in wanted]
+    if not searched or limit == 0:
+        return MentionSearchPage(hits=(), has_more=False, total=0)
+    exact: dict[str, str] = {}
+    later: list[tuple[str, frozenset[str]]] = []
+    for name, values in (
+        ("channel_id", {str(value) for value in search_filter.channel_ids}),
+        ("language", set(search_filter.languages)),
+        ("priority", set(search_filter.priorities)),
+    ):
+        if len(values) == 1:
+            exact[name] = next(iter(values))
+        elif values:
+            later.append((name, frozenset(values)))
+    dated = search_filter.posted_from is not None or search_filter.posted_to is not None
+    fetched = SEARCH_WINDOW if later or dated else offset + limit + 1
+    page = await search.search(
+        MENTIONS_INDEX,
+        tenant_id=uow.require_scope().tenant_id,
+        query=query,
+        brand_ids=searched,
+        filters=exact,
+        limit=fetched,
+    )
+    kept = [
+        hit
+        for hit in page.hits
+        if all(hit.fields.get(name) in values for name, values in later)
+        and _posted_within(hit.fields.get("posted_at"), search_filter)
+    ]
+    window = kept[offset : offset + limit + 1]
+    stored = await MentionRepository(uow).get_many([uuid.UUID(hit.id) for hit in window])
+    by_id = {mention.id: mention for mention in stored}
+    found = [
+        FoundMention(mention=by_id[uuid.UUID(hit.id)], score=hit.score, highlights=hit.highlights)
+        for hit in window[:limit]
+        if uuid.UUID(hit.id) in by_id
+    ]
+    return MentionSearchPage(hits=tuple(found), has_more=len(window) > limit, total=page.total)
+
+
+def _posted_within(posted_at: Any, search_filter: MentionSearchFilter) -> bool:
+    if search_filter.posted_from is None and search_filter.posted_to is None:
+        return True
+    if not isinstance(posted_at, str):
+        return False
+    moment = _utc(datetime.fromisoformat(posted_at))
+    if search_filter.posted_from is not None and moment < _utc(search_filter.posted_from):
+        return False
+    return search_filter.posted_to is None or moment < _utc(search_filter.posted_to)
+
+
+def _utc(moment: datetime) -> datetime:
+    # A time without a zone is read as UTC, like every time Parley stores.
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+async def mentions_readable_by(
+    uow: UnitOfWork, *, grantee: Grantee, mention_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, Mention]:
+    """The tenant's mentions among these ids on brands whose inbox `grantee` may read."""
+    if not mention_ids:
+        return {}
+    mentions = await MentionRepository(uow).get_many(list(mention_ids))
+    return {
+        mention.id: mention
+        for mention in mentions
+        if decide(grantee, Permission.INBOX_READ, brand_id=mention.brand_id).allowed
     }
