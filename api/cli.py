@@ -26,6 +26,7 @@ from redis.exceptions import RedisError
 from api.app import create_app
 from api.commands import imports as import_commands
 from api.commands import ingestion as ingestion_commands
+from api.commands import knowledge as knowledge_commands
 from api.commands import oauth as oauth_commands
 from api.commands import search as search_commands
 from api.commands import triage as triage_commands
@@ -42,8 +43,10 @@ from domain.settings import Settings
 from domain.shared.ports import JobQueue
 from domain.tenants import service as tenants_service
 from migrations import runner
+from workers.jobs.approvals import start_in_process_knowledge_schedule
 from workers.jobs.indexing import start_in_process_schedule
 from workers.jobs.ingestion import install_triage
+from workers.jobs.sla import start_in_process_sla_sweep
 from workers.main import WorkerSettings, in_process_queue, redis_settings
 from workers.queue import ArqJobQueue
 
@@ -85,8 +88,11 @@ async def _build_queue(settings: Settings, services: Services) -> JobQueue:
     queue = in_process_queue(context)
     if settings.triage_enabled:
         install_triage(context)
-    # No arq cron here: the runner drains the outboxes and sweeps stale work itself.
+    # No arq cron here: the runner drains the outboxes, sweeps stale work and SLA
+    # clocks, and delivers Q&A indexing and approval digests itself.
     start_in_process_schedule(queue)
+    start_in_process_sla_sweep(queue)
+    start_in_process_knowledge_schedule(queue)
     return queue
 
 
@@ -458,6 +464,7 @@ for area_commands in (
     search_commands.commands,
     oauth_commands.commands,
     triage_commands.commands,
+    knowledge_commands.commands,
 ):
     for command in area_commands:
         main.add_command(command)

@@ -19,6 +19,7 @@ from domain.customers.service import customers_by_ids, identities_of
 from domain.db.uow import UnitOfWork
 from domain.mentions.models import Mention
 from domain.mentions.service import mentions_readable_by
+from domain.sla.service import ConversationSla, sla_for_conversations
 from domain.tenants.models import User
 
 KeyT = TypeVar("KeyT")
@@ -60,6 +61,10 @@ class Loaders:
         self.events: DataLoader[PageKey, list[ConversationEvent]] = self._pages(reads.event_pages)
         self.customer_history: DataLoader[PageKey, list[Conversation]] = self._pages(
             self._customer_histories
+        )
+        #: SLA of conversations the caller already sees (the parent authorised them).
+        self.sla: DataLoader[uuid.UUID, ConversationSla | None] = self._by_id(
+            self._conversation_slas
         )
 
     # --- plumbing -------------------------------------------------------------
@@ -125,6 +130,11 @@ class Loaders:
         self, uow: UnitOfWork, ids: Sequence[uuid.UUID]
     ) -> Mapping[uuid.UUID, Mention]:
         return await mentions_readable_by(uow, grantee=await self._grantee(), mention_ids=ids)
+
+    async def _conversation_slas(
+        self, uow: UnitOfWork, ids: Sequence[uuid.UUID]
+    ) -> Mapping[uuid.UUID, ConversationSla]:
+        return await sla_for_conversations(uow, ids)
 
     async def _brands(self, uow: UnitOfWork, ids: Sequence[uuid.UUID]) -> Mapping[uuid.UUID, Brand]:
         return await reads.brands_by_ids(uow, ids)

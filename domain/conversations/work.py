@@ -30,6 +30,7 @@ from domain.db.uow import UnitOfWork
 from domain.shared.clock import utcnow
 from domain.shared.errors import NotFoundError, ValidationError
 from domain.shared.ids import new_id
+from domain.sla.service import on_snooze_change, on_status_change
 from domain.tenants.models import Membership, User
 from domain.tenants.repository import BrandGrantRepository
 
@@ -161,6 +162,8 @@ async def set_conversation_status(
         {"from_status": current.value, "to_status": status.value},
         now=now,
     )
+    # Waiting on the customer pauses the SLA clocks; resolving stops them.
+    await on_status_change(uow, conversation_id=conversation.id, status=status, at=now)
     await uow.commit()
     return conversation
 
@@ -188,6 +191,8 @@ async def snooze_conversation(
     conversation.snoozed_until = until
     kind = EventKind.UNSNOOZED if until is None else EventKind.SNOOZED
     await _record(uow, conversation, kind, {"until": until}, now=now)
+    # A snoozed conversation's SLA clocks pause until it shows again.
+    await on_snooze_change(uow, conversation_id=conversation.id, snoozed_until=until, at=now)
     await uow.commit()
     return conversation
 

@@ -22,6 +22,10 @@ from domain.sla.models import SlaClock, SlaPolicy
 _BULK = {"synchronize_session": False}
 
 
+#: Clock rows per INSERT (about 20 columns each: well under 32,767 parameters).
+_INSERT_CHUNK_ROWS = 500
+
+
 class PolicyRepository(ScopedRepository[SlaPolicy]):
     model = SlaPolicy
 
@@ -73,14 +77,16 @@ class ClockRepository(ScopedRepository[SlaClock]):
         assert isinstance(table, Table)
         values = [{**row, "tenant_id": self.scope.tenant_id} for row in rows]
         insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-        await self.session.execute(
-            insert(table)
-            .values(values)
-            .on_conflict_do_nothing(
-                index_elements=["tenant_id", "conversation_id", "kind"],
-                index_where=text("stopped_at IS NULL"),
+        # Chunks keep each statement under the drivers' bind-parameter limits.
+        for start in range(0, len(values), _INSERT_CHUNK_ROWS):
+            await self.session.execute(
+                insert(table)
+                .values(values[start : start + _INSERT_CHUNK_ROWS])
+                .on_conflict_do_nothing(
+                    index_elements=["tenant_id", "conversation_id", "kind"],
+                    index_where=text("stopped_at IS NULL"),
+                )
             )
-        )
 
     async def stop(
         self, conversation_id: uuid.UUID, *, kinds: Iterable[str] | None, at: datetime

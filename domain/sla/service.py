@@ -22,8 +22,9 @@ from typing import Any
 from sqlalchemy import select
 
 from domain.authz.policy import Grantee, Permission, require
-from domain.brand_events.rules import sla_reason
-from domain.brand_events.service import active_events, import_brand_events
+from domain.brand_events.models import BrandEvent
+from domain.brand_events.rules import affects_channel, is_active, sla_reason
+from domain.brand_events.service import ActiveBrandEvent, import_brand_events
 from domain.brands.models import Brand
 from domain.brands.repository import BrandRepository
 from domain.conversations.models import Conversation, ConversationStatus
@@ -116,7 +117,9 @@ class _ConversationState:
         return self.snoozed_until is not None and self.snoozed_until > at
 
 
-async def _conversation_state(uow: UnitOfWork, conversation_id: uuid.UUID) -> _ConversationState:
+async def _conversation_states(
+    uow: UnitOfWork, conversation_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, _ConversationState]:
     result = await uow.session.execute(
         select(
             Conversation.id,
@@ -125,12 +128,16 @@ async def _conversation_state(uow: UnitOfWork, conversation_id: uuid.UUID) -> _C
             Conversation.status,
             Conversation.priority,
             Conversation.snoozed_until,
-        ).where(Conversation.id == conversation_id)
+        ).where(Conversation.id.in_(list(conversation_ids)))
     )
-    row = result.one_or_none()
-    if row is None:
+    return {row[0]: _ConversationState(*row) for row in result}
+
+
+async def _conversation_state(uow: UnitOfWork, conversation_id: uuid.UUID) -> _ConversationState:
+    state = (await _conversation_states(uow, [conversation_id])).get(conversation_id)
+    if state is None:
         raise NotFoundError("conversation not found")
-    return _ConversationState(*row)
+    return state
 
 
 async def start_clocks_for_customer_message(
@@ -145,20 +152,9 @@ async def start_clocks_for_customer_message(
     specific current one for the conversation's priority and the brand's tier;
     no policy, no clocks. An active brand event with an SLA factor scales the
     response targets and is recorded on the clock. Idempotent per running kind;
-    does not commit.
+    `NotFoundError` for a conversation not in the scope; does not commit.
     """
-    conversation = await _conversation_state(uow, conversation_id)
-    clocks = ClockRepository(uow)
-    existing = await clocks.for_conversations([conversation.id])
-    if not conversation.is_waiting(at):
-        await _resume(uow, existing, at=at)
-    kinds = clock_kinds_to_start(
-        first_response_ever=any(clock.kind == ClockKind.FIRST_RESPONSE for clock in existing),
-        running=[clock.kind.value for clock in existing if clock.stopped_at is None],
-    )
-    rows = await _new_clock_rows(uow, conversation, kinds=kinds, at=at)
-    await clocks.insert_running(rows, dialect=uow.dialect)
-    await clocks.refresh_conversation_due([conversation.id])
+    await start_clocks_for_customer_messages(uow, messages=[(conversation_id, at)])
 
 
 async def start_clocks_for_customer_messages(
@@ -166,89 +162,155 @@ async def start_clocks_for_customer_messages(
 ) -> None:
     """`start_clocks_for_customer_message` for a batch of (conversation id, message time)
     pairs, as processing stores them: within one batch only each conversation's
-    earliest message can start a clock, so it is the one passed on. Does not commit."""
+    earliest message can start a clock, so it is the one passed on.
+
+    The batch costs a fixed number of statements whatever its size (states, clocks,
+    brands, policies and events are read with IN queries; clocks are inserted in
+    multi-row statements), plus one per paused clock resumed. Does not commit.
+    """
     earliest: dict[uuid.UUID, datetime] = {}
     for conversation_id, at in messages:
         if conversation_id not in earliest or at < earliest[conversation_id]:
             earliest[conversation_id] = at
-    for conversation_id, at in sorted(earliest.items(), key=lambda item: (item[1], item[0])):
-        await start_clocks_for_customer_message(uow, conversation_id=conversation_id, at=at)
-
-
-async def _new_clock_rows(
-    uow: UnitOfWork, conversation: _ConversationState, *, kinds: Sequence[str], at: datetime
-) -> list[dict[str, Any]]:
-    if not kinds:
-        return []
-    brand = await BrandRepository(uow).get(conversation.brand_id)
-    policies = await PolicyRepository(uow).current_for_brands([brand.id])
-    chosen = choose_policy(
-        [
-            PolicyChoice(key=policy, priority=policy.priority, service_tier=policy.service_tier)
-            for policy in policies
-        ],
-        priority=conversation.priority,
-        service_tier=brand.service_tier.value,
-        any_value=ANY,
-    )
-    if not isinstance(chosen, SlaPolicy):
-        return []
-    calendar = _Calendars({brand.id: brand}).for_policy(chosen, at)
-    events = await active_events(
-        uow, brand_ids=[brand.id], at=at, channel_id=conversation.channel_id
-    )
-    by_id = {event.id: event for event in events}
-    applied = strongest_event_factor(
-        EventFactor(key=event.id, factor=event.sla_factor) for event in events
-    )
-    rows = []
-    for kind in kinds:
-        target = _policy_target(chosen, kind)
-        if target is None:
-            continue
-        event_values: dict[str, Any] = {
-            "event_id": None,
-            "event_factor": None,
-            "event_reason": None,
-        }
-        if applied is not None and kind in _RESPONSE_KINDS:
-            event = by_id[applied.key]  # type: ignore[index]
-            target = scaled_target(target, applied.factor)
-            event_values = {
-                "event_id": event.id,
-                "event_factor": applied.factor,
-                "event_reason": sla_reason(
-                    kind=event.kind, title=event.title, factor=applied.factor
-                ),
-            }
-        try:
-            due_at, warn_at = due_and_warning(
-                calendar, at, target, timedelta(minutes=chosen.warning_minutes)
-            )
-        except CalendarError:
-            continue
-        rows.append(
-            {
-                "id": new_id(),
-                "created_at": at,
-                "conversation_id": conversation.id,
-                "brand_id": brand.id,
-                "kind": ClockKind(kind),
-                "policy_id": chosen.id,
-                "policy_version": chosen.version,
-                "target_seconds": int(target.total_seconds()),
-                "started_at": at,
-                "due_at": due_at,
-                "warn_at": warn_at,
-                "paused_at": at if conversation.is_waiting(at) else None,
-                "paused_seconds": 0,
-                "stopped_at": None,
-                "warned_at": None,
-                "breached_at": None,
-                **event_values,
-            }
+    if not earliest:
+        return
+    ids = sorted(earliest, key=lambda item: (earliest[item], item))
+    states = await _conversation_states(uow, ids)
+    if len(states) != len(ids):
+        raise NotFoundError("conversation not found")
+    clocks = ClockRepository(uow)
+    existing: dict[uuid.UUID, list[SlaClock]] = {conversation_id: [] for conversation_id in ids}
+    for clock in await clocks.for_conversations(ids):
+        existing[clock.conversation_id].append(clock)
+    context = await _StartContext.load(uow, states.values(), earliest.values())
+    rows: list[dict[str, Any]] = []
+    for conversation_id in ids:
+        conversation, at, mine = (
+            states[conversation_id],
+            earliest[conversation_id],
+            existing[conversation_id],
         )
-    return rows
+        if not conversation.is_waiting(at):
+            await _resume(uow, mine, at=at)
+        kinds = clock_kinds_to_start(
+            first_response_ever=any(clock.kind == ClockKind.FIRST_RESPONSE for clock in mine),
+            running=[clock.kind.value for clock in mine if clock.stopped_at is None],
+        )
+        rows.extend(context.clock_rows(conversation, kinds=kinds, at=at))
+    await clocks.insert_running(rows, dialect=uow.dialect)
+    await clocks.refresh_conversation_due(ids)
+
+
+@dataclass
+class _StartContext:
+    """What starting clocks reads about brands, read once per batch."""
+
+    brands: dict[uuid.UUID, Brand]
+    policies: dict[uuid.UUID, list[SlaPolicy]]
+    events: list[BrandEvent]
+    calendars: _Calendars
+
+    @classmethod
+    async def load(
+        cls,
+        uow: UnitOfWork,
+        conversations: Iterable[_ConversationState],
+        times: Iterable[datetime],
+    ) -> "_StartContext":
+        brand_ids = sorted({conversation.brand_id for conversation in conversations})
+        moments = list(times)
+        brands = {brand.id: brand for brand in await BrandRepository(uow).get_many(brand_ids)}
+        policies: dict[uuid.UUID, list[SlaPolicy]] = {brand_id: [] for brand_id in brand_ids}
+        for policy in await PolicyRepository(uow).current_for_brands(brand_ids):
+            policies[policy.brand_id].append(policy)
+        result = await uow.session.execute(
+            select(BrandEvent)
+            .where(
+                BrandEvent.brand_id.in_(brand_ids),
+                BrandEvent.starts_at <= max(moments),
+                BrandEvent.ends_at >= min(moments),
+            )
+            .order_by(BrandEvent.starts_at, BrandEvent.id)
+        )
+        return cls(brands, policies, list(result.scalars()), _Calendars(brands))
+
+    def clock_rows(
+        self, conversation: _ConversationState, *, kinds: Sequence[str], at: datetime
+    ) -> list[dict[str, Any]]:
+        if not kinds:
+            return []
+        brand = self.brands[conversation.brand_id]
+        chosen = choose_policy(
+            [
+                PolicyChoice(key=policy, priority=policy.priority, service_tier=policy.service_tier)
+                for policy in self.policies[brand.id]
+            ],
+            priority=conversation.priority,
+            service_tier=brand.service_tier.value,
+            any_value=ANY,
+        )
+        if not isinstance(chosen, SlaPolicy):
+            return []
+        calendar = self.calendars.for_policy(chosen, at)
+        events = [
+            ActiveBrandEvent.from_model(event)
+            for event in self.events
+            if event.brand_id == brand.id
+            and is_active(starts_at=event.starts_at, ends_at=event.ends_at, at=at)
+            and affects_channel(event.affected_channel_ids, conversation.channel_id)
+        ]
+        by_id = {event.id: event for event in events}
+        applied = strongest_event_factor(
+            EventFactor(key=event.id, factor=event.sla_factor) for event in events
+        )
+        rows = []
+        for kind in kinds:
+            target = _policy_target(chosen, kind)
+            if target is None:
+                continue
+            event_values: dict[str, Any] = {
+                "event_id": None,
+                "event_factor": None,
+                "event_reason": None,
+            }
+            if applied is not None and kind in _RESPONSE_KINDS:
+                event = by_id[applied.key]  # type: ignore[index]
+                target = scaled_target(target, applied.factor)
+                event_values = {
+                    "event_id": event.id,
+                    "event_factor": applied.factor,
+                    "event_reason": sla_reason(
+                        kind=event.kind, title=event.title, factor=applied.factor
+                    ),
+                }
+            try:
+                due_at, warn_at = due_and_warning(
+                    calendar, at, target, timedelta(minutes=chosen.warning_minutes)
+                )
+            except CalendarError:
+                continue
+            rows.append(
+                {
+                    "id": new_id(),
+                    "created_at": at,
+                    "conversation_id": conversation.id,
+                    "brand_id": brand.id,
+                    "kind": ClockKind(kind),
+                    "policy_id": chosen.id,
+                    "policy_version": chosen.version,
+                    "target_seconds": int(target.total_seconds()),
+                    "started_at": at,
+                    "due_at": due_at,
+                    "warn_at": warn_at,
+                    "paused_at": at if conversation.is_waiting(at) else None,
+                    "paused_seconds": 0,
+                    "stopped_at": None,
+                    "warned_at": None,
+                    "breached_at": None,
+                    **event_values,
+                }
+            )
+        return rows
 
 
 async def record_first_response(

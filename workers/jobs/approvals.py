@@ -26,6 +26,7 @@ from domain.shared.clock import utcnow
 from domain.shared.ports import SearchIndex
 from domain.shared.tenancy import Actor, TenantScope
 from workers.notifications.smtp import SmtpEmailSender
+from workers.queue import InProcessJobQueue
 from workers.runtime import JobContext
 
 logger = logging.getLogger("parley.jobs.approvals")
@@ -82,6 +83,21 @@ async def deliver_qna_indexing(ctx: JobContext) -> int:
             if run.retry_later or run.claimed == 0:
                 break
     return claimed
+
+
+#: Seconds between runs in the embedded default's in-process runner.
+QNA_INDEXING_EVERY_SECONDS = 10
+APPROVAL_DIGESTS_EVERY_SECONDS = 60
+
+
+def start_in_process_knowledge_schedule(queue: InProcessJobQueue) -> None:
+    """Run Q&A index delivery and approval digests periodically in the in-process runner."""
+    queue.run_periodically(
+        "deliver_qna_indexing", deliver_qna_indexing, every_seconds=QNA_INDEXING_EVERY_SECONDS
+    )
+    queue.run_periodically(
+        "send_approval_digests", run_approval_digests, every_seconds=APPROVAL_DIGESTS_EVERY_SECONDS
+    )
 
 
 JOBS: tuple[Callable[..., Awaitable[Any]], ...] = ()

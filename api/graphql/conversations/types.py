@@ -26,6 +26,7 @@ from domain.conversations.rules import HandledBy
 
 if TYPE_CHECKING:
     from api.graphql.customers.types import Customer
+    from api.graphql.sla.types import ConversationSla
 
 strawberry.enum(
     ConversationStatus,
@@ -178,6 +179,22 @@ class Conversation(Node):
             return None
         user = await info.context.loaders.user.load(self.model.assignee_id)
         return None if user is None else User.from_model(user)
+
+    @strawberry.field(
+        description=(
+            "Its SLA: due times of the first response, next response and resolution, "
+            "whether a target was breached, remaining business time, and the policy and "
+            "brand event that set them."
+        )
+    )
+    async def sla(
+        self, info: Info[ParleyContext, None]
+    ) -> Annotated["ConversationSla", strawberry.lazy("api.graphql.sla.types")]:
+        from api.graphql.sla.types import ConversationSla
+
+        value = await info.context.loaders.sla.load(self.model.id)
+        assert value is not None
+        return ConversationSla.from_value(value)
 
     @strawberry.field(description="The latest message, for inbox previews.")
     async def last_mention(self, info: Info[ParleyContext, None]) -> Mention | None:

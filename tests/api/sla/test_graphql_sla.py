@@ -614,3 +614,40 @@ async def test_update_retire_and_delete_matrix(
     assert (await ask(client, agent, "query ($b: ID!) { teams(brandId: $b) { id } }", b=brand))[
         "data"
     ]["teams"] == []
+
+
+CONVERSATION_WITH_SLA = """
+query ($id: ID!) {
+  conversation(id: $id) {
+    sla {
+      conversationId firstResponseDueAt nextResponseDueAt resolutionDueAt
+      paused breached remainingBusinessSeconds
+      policy { name version }
+      event { factor reason }
+    }
+  }
+}
+"""
+
+
+async def test_the_conversation_shows_the_same_sla_as_conversation_sla(
+    client: httpx.AsyncClient,
+    services: Services,
+    pg_database: Database,
+    seed: DemoSeed,
+) -> None:
+    at = utcnow() - timedelta(minutes=1)
+    conversation_id = await open_with_clock(pg_database, seed, at)
+    global_id = to_global_id("Conversation", conversation_id)
+    agent = token_for(services, seed, Role.AGENT)
+
+    direct = await ask(client, agent, CONVERSATION_SLA, id=global_id)
+    nested = await ask(client, agent, CONVERSATION_WITH_SLA, id=global_id)
+
+    sla = nested["data"]["conversation"]["sla"]
+    assert sla["firstResponseDueAt"] is not None
+    assert sla["policy"] == {"name": "Default", "version": 1}
+    # Remaining time moves with the clock between the two requests; the rest is equal.
+    for body in (sla, direct["data"]["conversationSla"]):
+        body.pop("remainingBusinessSeconds")
+    assert sla == direct["data"]["conversationSla"]

@@ -71,7 +71,8 @@ async def test_a_thousand_entries_in_a_fixed_number_of_statements(
     )
     # Reads are IN queries and writes multi-row statements in chunks of 500: the count does
     # not depend on the number of entries beyond the chunking.
-    assert len(statements) <= 40, statements
+    # The budget covers storing, triage, export-copy retirement and starting SLA clocks.
+    assert len(statements) <= 50, statements
     for model, expected in (
         (Mention, ENTRIES),
         (Customer, ENTRIES),

@@ -24,13 +24,6 @@ from workers.jobs.ingestion import process_inbound_event
 pytestmark = pytest.mark.postgres
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "processing (domain/ingestion/processing.py: apply_mentions) does not call "
-        "domain.sla.service.start_clocks_for_customer_messages yet"
-    ),
-)
 async def test_a_processed_customer_comment_starts_its_clocks(pg_database: Database) -> None:
     solvia = await make_solvia(pg_database)
     async with UnitOfWork(
