@@ -75,6 +75,9 @@ from domain.shared.tenancy import Actor
 #: Outbox topic: bring one entry's document in the `qna` index up to date.
 QNA_INDEX_TOPIC: Final = "qna_index"
 IMPORT_APPROVAL_COMMENT: Final = "approved on import"
+#: Column sizes of `qna_entries.external_key` and `product`: longer input is refused.
+MAX_KEY_LENGTH: Final = 120
+MAX_PRODUCT_LENGTH: Final = 200
 #: States of an unchanged newest version that an import with an approver signs off.
 _APPROVABLE_ON_IMPORT: Final = frozenset(
     {VersionState.DRAFT, VersionState.CHANGES_REQUESTED, VersionState.PENDING_APPROVAL}
@@ -241,6 +244,10 @@ async def create_qna_entry(
     key = external_key.strip()
     if not key:
         raise ValidationError("the entry needs a key", field="externalKey")
+    if len(key) > MAX_KEY_LENGTH:
+        raise ValidationError(
+            f"the key is longer than {MAX_KEY_LENGTH} characters", field="externalKey"
+        )
     if language not in LANGUAGES:
         raise ValidationError(f"language must be one of {', '.join(LANGUAGES)}", field="language")
     content = _checked_content(question_variants, answer, product, tags)
@@ -783,6 +790,10 @@ def _checked_content(
         raise ValidationError("at least one question is needed", field="questionVariants")
     if not answer.strip():
         raise ValidationError("the answer is empty", field="answer")
+    if len(product.strip()) > MAX_PRODUCT_LENGTH:
+        raise ValidationError(
+            f"the product is longer than {MAX_PRODUCT_LENGTH} characters", field="product"
+        )
     return QnaContent(
         question_variants=variants,
         answer=answer.strip(),

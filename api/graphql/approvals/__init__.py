@@ -1,0 +1,1 @@
+"""Client approvals in the GraphQL API: the queue, decisions and their audit trail."""

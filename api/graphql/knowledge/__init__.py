@@ -1,0 +1,1 @@
+"""Q&A knowledge base and tone guidelines in the GraphQL API."""
