@@ -1,0 +1,1 @@
+"""Abuse protection for the GraphQL schema: document limits, cost and rate limits."""
