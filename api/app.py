@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.authentication import AuthenticationMiddleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route, WebSocketRoute
 
 from api.auth.backend import BearerTokenBackend, unauthorized
@@ -13,6 +14,7 @@ from api.auth.discovery import jwks, oauth_authorization_server, openid_configur
 from api.auth.oauth.routes import oauth_routes
 from api.graphql.endpoint import ParleyGraphQL
 from api.graphql.schema import build_schema
+from api.graphql.trusted_documents import TrustedDocuments
 from api.health import healthz, readyz
 from api.services import Services, build_services
 from api.webhooks import webhook_routes
@@ -40,7 +42,12 @@ def create_app(
 
     production = settings.environment == "production"
     graphql_app = ParleyGraphQL(
-        build_schema(production=production), graphql_ide=None if production else "graphiql"
+        build_schema(production=production),
+        graphql_ide=None if production else "graphiql",
+        websocket_allowed_origins=settings.websocket_allowed_origins,
+        trusted_documents=(
+            TrustedDocuments.from_directory() if settings.graphql_trusted_documents_only else None
+        ),
     )
     app = Starlette(
         routes=[
@@ -55,11 +62,19 @@ def create_app(
             *webhook_routes(),
         ],
         middleware=[
+            # Outermost, so preflights are answered before routing and authentication.
+            Middleware(
+                CORSMiddleware,
+                allow_origins=settings.cors_allowed_origins,
+                allow_methods=["GET", "POST"],
+                allow_headers=["Authorization", "Content-Type"],
+                max_age=600,
+            ),
             Middleware(
                 AuthenticationMiddleware,
                 backend=BearerTokenBackend(app_services.tokens),
                 on_error=unauthorized,
-            )
+            ),
         ],
         lifespan=lifespan,
     )

@@ -3,7 +3,13 @@
 Run from the project root with a database you may empty (the test database is fine)::
 
     PARLEY_TEST_DATABASE_URL=... PARLEY_TEST_DATABASE_OWNER_URL=... \
-        .venv/bin/python benchmarks/ingest.py [--count N]
+        .venv/bin/python benchmarks/ingest.py [--count N] [--parts ack,searchable]
+        [--ack-requests N] [--ack-rate R] [--profile-api FILE]
+
+``--parts`` runs some of the measurements (``throughput`` = 3, ``ack`` = 4,
+``searchable`` = 5, ``stage`` = 1 and 2 over whatever was ingested); ``--profile-api``
+runs ``parley serve`` under cProfile and writes its statistics to FILE (read them with
+``python -m pstats FILE``).
 
 The database is EMPTIED before and after. A disposable ``redis-server``, a ``parley serve``
 (uvicorn) and a ``parley worker`` process are started on loopback; OpenSearch indices use a
@@ -13,17 +19,19 @@ texts cycle through ``tests/fixtures/mentions/mentions_dev.jsonl``. Prints one J
 1. raw OpenSearch ``_bulk`` docs/s for the documents of the ingested mentions;
 2. the indexing stage (``index_pending_mentions``) docs/s over the same mentions, and its
    ratio to (1);
-3. end-to-end webhook -> PostgreSQL -> OpenSearch mentions/s (no triage);
-4. webhook acknowledgement p50/p99 at a paced 200 requests/s;
+3. end-to-end webhook -> PostgreSQL -> OpenSearch mentions/s (with triage, as configured);
+4. webhook acknowledgement p50/p99 at a paced 200 requests/s (``--ack-rate``);
 5. webhook -> searchable latency p50/p95;
 6. peak RSS (VmHWM) of the API and worker processes.
 """
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import shutil
+import signal
 import socket
 import statistics
 import sys
@@ -136,7 +144,17 @@ async def post_all(http: httpx.AsyncClient, url: str, payloads: list[bytes], par
     await asyncio.gather(*(one(body) for body in payloads))
 
 
-async def run(count: int) -> dict[str, Any]:
+PARTS = ("throughput", "ack", "searchable", "stage")
+
+
+async def run(
+    count: int,
+    *,
+    parts: tuple[str, ...] = PARTS,
+    ack_requests: int = 2000,
+    ack_rate: float = 200.0,
+    profile_api: Path | None = None,
+) -> dict[str, Any]:
     base = Settings()
     database_url = os.environ["PARLEY_TEST_DATABASE_URL"]
     owner_url = os.environ["PARLEY_TEST_DATABASE_OWNER_URL"]
@@ -169,8 +187,9 @@ async def run(count: int) -> dict[str, Any]:
     }
     parley = str(Path(sys.executable).with_name("parley"))
     await asyncio.sleep(0.3)
+    profiling = ("-m", "cProfile", "-o", str(profile_api)) if profile_api else ()
     api = await asyncio.create_subprocess_exec(
-        parley, "serve", "--port", str(api_port), env=env, cwd=ROOT,
+        sys.executable, *profiling, parley, "serve", "--port", str(api_port), env=env, cwd=ROOT,
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
     )  # fmt: skip
     worker = await asyncio.create_subprocess_exec(
@@ -190,46 +209,61 @@ async def run(count: int) -> dict[str, Any]:
                 except httpx.HTTPError:
                     return False
 
-            await wait_for(api_up, 30)
+            await wait_for(api_up, 120)
             await live.ensure_ready()
 
             async def indexed(expected: int) -> bool:
                 await live.refresh(MENTIONS_INDEX)
                 return await live.count_documents(MENTIONS_INDEX, tenant_id=tenant) >= expected
 
-            # (3) end to end: every webhook acknowledged, processed and searchable.
-            corpus = bodies(texts, 0, count)
-            start = time.perf_counter()
-            await post_all(http, url, corpus, parallel=32)
-            acked = time.perf_counter() - start
-            await wait_for(lambda: indexed(count), limit_s=1200, pause=0.5)
-            elapsed = time.perf_counter() - start
-            results["end_to_end_mentions_per_s"] = round(count / elapsed, 1)
-            results["end_to_end_acknowledge_all_s"] = round(acked, 2)
-            results["end_to_end_total_s"] = round(elapsed, 2)
+            delivered = 0
+            if "throughput" in parts:
+                # (3) end to end: every webhook acknowledged, processed and searchable.
+                corpus = bodies(texts, 0, count)
+                start = time.perf_counter()
+                await post_all(http, url, corpus, parallel=32)
+                acked = time.perf_counter() - start
+                await wait_for(lambda: indexed(count), limit_s=1200, pause=0.5)
+                elapsed = time.perf_counter() - start
+                delivered += count
+                results["end_to_end_mentions_per_s"] = round(count / elapsed, 1)
+                results["end_to_end_acknowledge_all_s"] = round(acked, 2)
+                results["end_to_end_total_s"] = round(elapsed, 2)
 
-            # (4) acknowledgement latency at a paced 200 requests/s for 10 s.
-            paced = bodies(texts, count, 2000)
-            latencies: list[float] = []
+            if "ack" in parts:
+                # (4) acknowledgement latency at a paced rate.
+                paced = bodies(texts, count, ack_requests)
+                latencies: list[float] = []
 
-            async def timed(body: bytes) -> None:
+                async def timed(body: bytes) -> None:
+                    began = time.perf_counter()
+                    response = await http.post(url, content=body, headers=HEADERS)
+                    response.raise_for_status()
+                    latencies.append((time.perf_counter() - began) * 1000)
+
+                tasks = []
                 began = time.perf_counter()
-                response = await http.post(url, content=body, headers=HEADERS)
-                response.raise_for_status()
-                latencies.append((time.perf_counter() - began) * 1000)
+                for number, body in enumerate(paced):
+                    await asyncio.sleep(max(0.0, began + number / ack_rate - time.perf_counter()))
+                    tasks.append(asyncio.create_task(timed(body)))
+                offered = len(paced) / (time.perf_counter() - began)
+                await asyncio.gather(*tasks)
+                results["ack_offered_per_s"] = round(offered, 1)
+                results["ack_ms_p50"] = round(statistics.median(latencies), 1)
+                results["ack_ms_p99"] = round(percentile(latencies, 0.99), 1)
+                delivered += len(paced)
+                if "searchable" in parts:
+                    await wait_for(lambda: indexed(delivered), limit_s=600, pause=0.5)
 
-            tasks = []
-            began = time.perf_counter()
-            for number, body in enumerate(paced):
-                await asyncio.sleep(max(0.0, began + number / 200 - time.perf_counter()))
-                tasks.append(asyncio.create_task(timed(body)))
-            await asyncio.gather(*tasks)
-            results["ack_ms_p50"] = round(statistics.median(latencies), 1)
-            results["ack_ms_p99"] = round(percentile(latencies, 0.99), 1)
-            await wait_for(lambda: indexed(count + len(paced)), limit_s=600, pause=0.5)
-
-            # (5) webhook -> searchable: 40 tagged mentions at 4/s, the index polled.
-            tagged = bodies(texts, count + len(paced), 40, tag="benchtoken")
+            # (5) webhook -> searchable: 40 tagged mentions at 4/s, the index polled. One
+            # mention first, waited for, so a worker still starting is not measured.
+            if "searchable" in parts:
+                warm_up = bodies(texts, count + ack_requests + 40, 1)
+                (await http.post(url, content=warm_up[0], headers=HEADERS)).raise_for_status()
+                delivered += 1
+                await wait_for(lambda: indexed(delivered), limit_s=120, pause=0.2)
+            tagged = bodies(texts, count + ack_requests, 40 if "searchable" in parts else 0,
+                            tag="benchtoken")  # fmt: skip
             sent: dict[str, float] = {}
             seen: dict[str, float] = {}
             alias = alias_name(prefix, MENTIONS_INDEX)
@@ -248,23 +282,44 @@ async def run(count: int) -> dict[str, Any]:
                     await asyncio.sleep(0.1)
 
             poller = asyncio.create_task(poll())
-            for number, body in enumerate(tagged, start=count + len(paced)):
+            for number, body in enumerate(tagged, start=count + ack_requests):
                 sent[f"benchtoken{number}"] = time.perf_counter()
                 (await http.post(url, content=body, headers=HEADERS)).raise_for_status()
                 await asyncio.sleep(0.25)
             await asyncio.wait_for(poller, timeout=120)
             searchable = [seen[token] - sent[token] for token in sent]
-            results["searchable_s_p50"] = round(statistics.median(searchable), 2)
-            results["searchable_s_p95"] = round(percentile(searchable, 0.95), 2)
+            if searchable:
+                results["searchable_s_p50"] = round(statistics.median(searchable), 2)
+                results["searchable_s_p95"] = round(percentile(searchable, 0.95), 2)
         results["api_peak_rss_mib"] = peak_rss_mib(api.pid)
         results["worker_peak_rss_mib"] = peak_rss_mib(worker.pid)
     finally:
-        for process in (api, worker):
+        if profile_api and api.returncode is None:
+            # SIGINT lets uvicorn return, so cProfile writes its statistics.
+            api.send_signal(signal.SIGINT)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(api.wait(), timeout=30)
+        for process in (api, worker, redis):
             if process.returncode is None:
                 process.kill()
             await process.wait()
 
-    # (1) raw _bulk and (2) the indexing stage, over the same mentions' documents.
+    if "stage" in parts:
+        results.update(await measure_stage(database, raw, base.opensearch_url, prefix, tenant))
+    await live.close()
+    await raw.indices.delete(index=f"{prefix}*", ignore_unavailable=True)
+    await raw.indices.delete_index_template(name=f"{prefix}*", ignore=[404])
+    await raw.close()
+    await database.dispose()
+    await empty_database(owner_url)
+    return results
+
+
+async def measure_stage(
+    database: Database, raw: AsyncOpenSearch, opensearch_url: str, prefix: str, tenant: uuid.UUID
+) -> dict[str, Any]:
+    """(1) raw `_bulk` and (2) the indexing stage, over the ingested mentions' documents."""
+    results: dict[str, Any] = {}
     async with UnitOfWork(database, actor=ACTOR, scope=TenantScope(tenant)) as uow:
         kinds = dict((await uow.session.execute(select(Channel.id, Channel.kind))).all())
         mentions = list((await uow.session.execute(select(Mention))).scalars())
@@ -283,7 +338,7 @@ async def run(count: int) -> dict[str, Any]:
     results["raw_bulk_docs_per_s"] = round(raw_rate, 1)
 
     stage_prefix = f"{prefix}-stage"
-    stage = OpenSearchIndex(create_opensearch_client(base.opensearch_url), prefix=stage_prefix)
+    stage = OpenSearchIndex(create_opensearch_client(opensearch_url), prefix=stage_prefix)
     await stage.ensure_ready()
     # The rows are tenant-owned under forced row-level security: reset them in the scope.
     async with UnitOfWork(database, actor=ACTOR, scope=TenantScope(tenant)) as uow:
@@ -305,24 +360,34 @@ async def run(count: int) -> dict[str, Any]:
     results["indexing_stage_docs"] = indexed_by_stage
     results["indexing_stage_docs_per_s"] = round(stage_rate, 1)
     results["indexing_stage_ratio_to_raw"] = round(stage_rate / raw_rate, 2)
-
-    for client in (live, stage):
-        await client.close()
-    await raw.indices.delete(index=f"{prefix}*", ignore_unavailable=True)
-    await raw.indices.delete_index_template(name=f"{prefix}*", ignore=[404])
-    await raw.close()
-    redis.kill()
-    await redis.wait()
-    await database.dispose()
-    await empty_database(owner_url)
+    await stage.close()
     return results
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--count", type=int, default=50_000, help="mentions in the corpus")
+    parser.add_argument(
+        "--parts", default=",".join(PARTS), help=f"comma-separated, of {', '.join(PARTS)}"
+    )
+    parser.add_argument("--ack-requests", type=int, default=2000)
+    parser.add_argument("--ack-rate", type=float, default=200.0, help="requests/s offered")
+    parser.add_argument("--profile-api", type=Path, help="write the API's cProfile here")
     options = parser.parse_args()
-    print(json.dumps(asyncio.run(run(options.count)), indent=2))
+    parts = tuple(part for part in options.parts.split(",") if part)
+    unknown = set(parts) - set(PARTS)
+    if unknown:
+        parser.error(f"unknown parts: {', '.join(sorted(unknown))}")
+    results = asyncio.run(
+        run(
+            options.count,
+            parts=parts,
+            ack_requests=options.ack_requests,
+            ack_rate=options.ack_rate,
+            profile_api=options.profile_api,
+        )
+    )
+    print(json.dumps(results, indent=2))
 
 
 if __name__ == "__main__":

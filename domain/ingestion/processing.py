@@ -9,15 +9,21 @@ Two entry points share one pipeline (`apply_mentions`):
 
 Everything is idempotent: rows are keyed by platform ids and written with `ON CONFLICT`,
 so redeliveries, retries and concurrent jobs converge on the same rows.
+
+Given a `FollowUpQueue`, `process_inbound_event` asks for the outbox consumers
+(`index_mentions`, `publish_inbox_events`) right after its commit, so a mention is
+searchable and on live inboxes within about a second instead of waiting for the
+outbox drain; fixed job ids per tenant coalesce a burst into one run of each.
 """
 
+import functools
 import logging
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import IO, Any, Protocol
+from typing import IO, Any, Final, Protocol
 
 from sqlalchemy import case, select, update
 
@@ -31,6 +37,7 @@ from domain.conversations.service import place_mentions, queue_outbox, record_ch
 from domain.customers.service import AuthorSighting, link_authors, lock_customers
 from domain.db.session import Database
 from domain.db.uow import UnitOfWork
+from domain.ingestion.exports import retire_export_copies
 from domain.ingestion.models import InboundEvent, InboundEventStatus
 from domain.mentions.repository import MentionRepository
 from domain.mentions.rules import Effect, object_key
@@ -42,10 +49,12 @@ from domain.mentions.service import (
     save_mentions,
     store_mentions,
 )
+from domain.realtime.service import PUBLISH_INBOX_EVENTS_JOB, realtime_job_id
 from domain.shared.clock import utcnow
 from domain.shared.errors import NotFoundError, ValidationError
 from domain.shared.ids import new_id
 from domain.shared.tenancy import Actor, TenantScope
+from domain.sla.service import start_clocks_for_customer_messages
 from domain.tenants.models import Tenant
 from domain.triage.ingestion import refresh_conversation_priorities
 
@@ -67,6 +76,8 @@ _CHANNEL_KIND_PLATFORMS = {kind: platform for platform, kind in PLATFORM_CHANNEL
 
 #: Outbox topic of search indexing requests.
 INDEX_MENTION_TOPIC = "index_mention"
+#: The job that delivers a tenant's due `index_mention` rows to the search index.
+INDEX_MENTIONS_JOB: Final = "index_mentions"
 
 #: Rows per import batch (one unit of work each).
 DEFAULT_IMPORT_BATCH_ROWS = 500
@@ -91,6 +102,22 @@ class TriageService(Protocol):
     async def mentions_stored(self, uow: UnitOfWork, *, mention_ids: Sequence[uuid.UUID]) -> None:
         """Take the mentions with these ids for triage."""
         ...
+
+
+class FollowUpQueue(Protocol):
+    """A job queue that can re-run recurring work with a fixed job id
+    (`workers.queue.ArqJobQueue` and `InProcessJobQueue`)."""
+
+    async def enqueue_unless_pending(
+        self, job_name: str, *, tenant_id: uuid.UUID, job_id: str, **kwargs: Any
+    ) -> None:
+        """Enqueue unless a job with this id is queued or running."""
+        ...
+
+
+def index_job_id(tenant_id: uuid.UUID) -> str:
+    """The id of a tenant's `index_mentions` job: one queued or running per tenant."""
+    return f"index:{tenant_id}"
 
 
 class PendingTriage:
@@ -151,6 +178,7 @@ async def process_inbound_event(
     now: datetime | None = None,
     reopen_window: timedelta = DEFAULT_REOPEN_WINDOW,
     triage: TriageService | None = None,
+    follow_up: FollowUpQueue | None = None,
 ) -> ProcessingOutcome:
     """Turn one stored inbound event into mentions, customers and conversations.
 
@@ -165,7 +193,9 @@ async def process_inbound_event(
     parser, a channel that is gone, or no mention routable at all — mark the event
     `failed` with the error and count an error on the channel(s) concerned; they are
     never retried. The caller commits once; `NotFoundError` when the event is not in
-    the tenant.
+    the tenant. With `follow_up`, a processed event that stored mentions has the
+    tenant's `index_mentions` and `publish_inbox_events` requested once that commit is
+    done (nothing is requested when the transaction rolls back).
     """
     now = now or utcnow()
     event = await _lock_event(uow, event_id)
@@ -194,6 +224,10 @@ async def process_inbound_event(
     await _touch_channels(uow, {item.channel_id for item in incoming}, event.received_at)
     partial_error = _unrouted_error(platform, unrouted) if unrouted else None
     await _finish_event(uow, event, InboundEventStatus.PROCESSED, partial_error, now)
+    if follow_up is not None and applied.mentions:
+        uow.after_commit(
+            functools.partial(_request_outbox_delivery, follow_up, uow.require_scope().tenant_id)
+        )
     return ProcessingOutcome(
         status=ProcessingStatus.PROCESSED,
         mentions=applied.mentions,
@@ -202,6 +236,21 @@ async def process_inbound_event(
         conversation_events=applied.conversation_events,
         error=partial_error,
     )
+
+
+async def _request_outbox_delivery(queue: FollowUpQueue, tenant_id: uuid.UUID) -> None:
+    """Ask for indexing and realtime publishing of what the commit just wrote."""
+    requests = (
+        (INDEX_MENTIONS_JOB, index_job_id(tenant_id)),
+        (PUBLISH_INBOX_EVENTS_JOB, realtime_job_id(tenant_id)),
+    )
+    for job_name, job_id in requests:
+        try:
+            await queue.enqueue_unless_pending(job_name, tenant_id=tenant_id, job_id=job_id)
+        except Exception as error:  # whatever the queue backend raises
+            # Best effort: the rows are committed in the outbox and the drain cron
+            # delivers them later; the processing itself has succeeded.
+            logger.warning("%s not requested: %s", job_name, type(error).__name__)
 
 
 async def apply_mentions(
@@ -217,11 +266,13 @@ async def apply_mentions(
     In order: thread roots are reconstructed; mention rows are upserted (edits, deletes
     and hides applied in any arrival order); authors of customer messages are linked to
     customers; messages are placed in conversations (`reopen_window` decides reopening);
-    conversation events are written; an `index_mention` outbox message is written for
+    conversation events are written; export copies of the objects now held are retired
+    (`retire_export_copies`); an `index_mention` outbox message is written for
     every mention row written, an `inbox_event` one for every conversation change; the
     triage service receives the inbound mentions whose content is new or changed; a
     conversation whose messages were deleted, hidden, unhidden or restored gets its
-    priority again from its open messages' labels.
+    priority again from its open messages' labels; new customer messages start their
+    conversation's SLA clocks (`start_clocks_for_customer_messages`).
     """
     if not incoming:
         return AppliedBatch(mentions=0, created=0, changed=0, conversation_events=0)
@@ -236,7 +287,12 @@ async def apply_mentions(
             item.changed = True
     await save_mentions(uow, stored)
     await record_changes(uow, changes, now=now)
-    await queue_outbox(uow, [_index_message(item, now) for item in stored if item.changed])
+    retired = await retire_export_copies(uow, stored, now=now)
+    await queue_outbox(
+        uow,
+        [_index_message(item.id, item.state.version, now) for item in stored if item.changed]
+        + [_index_message(copy.id, copy.version, now) for copy in retired],
+    )
     new_content = [
         item.id
         for item in stored
@@ -253,6 +309,15 @@ async def apply_mentions(
             and item.effects & _VISIBILITY_EFFECTS
         },
         now=now,
+    )
+    # After triage: the conversation's priority picks the SLA policy.
+    await start_clocks_for_customer_messages(
+        uow,
+        messages=[
+            (item.conversation_id, item.message_at)
+            for item in stored
+            if item.created and item.is_inbound and item.conversation_id is not None
+        ],
     )
     return AppliedBatch(
         mentions=len(stored),
@@ -296,12 +361,12 @@ async def _link_customers(uow: UnitOfWork, stored: Sequence[StoredMention]) -> N
     )
 
 
-def _index_message(item: StoredMention, now: datetime) -> dict[str, Any]:
+def _index_message(mention_id: uuid.UUID, version: int, now: datetime) -> dict[str, Any]:
     return {
         "id": new_id(),
         "created_at": now,
         "topic": INDEX_MENTION_TOPIC,
-        "payload": {"mention_id": str(item.id), "version": item.state.version},
+        "payload": {"mention_id": str(mention_id), "version": version},
         "attempts": 0,
         "next_attempt_at": now,
         "done_at": None,
@@ -653,7 +718,7 @@ async def import_export_batch(
             for mention in fresh
         ],
     )
-    await queue_outbox(uow, [_index_message(item, now) for item in created])
+    await queue_outbox(uow, [_index_message(item.id, item.state.version, now) for item in created])
     await (triage or PendingTriage()).mentions_stored(
         uow, mention_ids=[item.id for item in created]
     )

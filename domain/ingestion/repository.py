@@ -11,8 +11,9 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Insert, select, update
+from sqlalchemy import Insert, func, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import aliased
 
 from domain.channels.models import Channel, ChannelKind
 from domain.db.repository import ScopedRepository
@@ -149,6 +150,43 @@ class InboundEventRepository(ScopedRepository[InboundEvent]):
             statement = statement.where(InboundEvent.channel_id == channel_id)
         result = await self.session.execute(
             statement.order_by(InboundEvent.received_at.desc(), InboundEvent.id).limit(limit)
+        )
+        return list(result.scalars())
+
+    async def page_failed_for_channels(
+        self,
+        channel_ids: Sequence[uuid.UUID],
+        *,
+        before: tuple[datetime, uuid.UUID] | None,
+        limit: int,
+    ) -> list[InboundEvent]:
+        """Failed events of these channels, newest first by `(received_at, id)`, per channel.
+
+        At most `limit` rows per channel, older than the key `before`: one
+        statement with a window function, whatever the number of channels.
+        """
+        if not channel_ids:
+            return []
+        statement = self._select().where(
+            InboundEvent.status == InboundEventStatus.FAILED,
+            InboundEvent.channel_id.in_(channel_ids),
+        )
+        if before is not None:
+            statement = statement.where(tuple_(InboundEvent.received_at, InboundEvent.id) < before)
+        position = (
+            func.row_number()
+            .over(
+                partition_by=InboundEvent.channel_id,
+                order_by=(InboundEvent.received_at.desc(), InboundEvent.id.desc()),
+            )
+            .label("position")
+        )
+        ranked = statement.add_columns(position).subquery()
+        event = aliased(InboundEvent, ranked)
+        result = await self.session.execute(
+            select(event)
+            .where(ranked.c.position <= limit)
+            .order_by(event.channel_id, event.received_at.desc(), event.id.desc())
         )
         return list(result.scalars())
 

@@ -19,7 +19,7 @@ import logging
 import re
 import secrets
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -472,6 +472,28 @@ async def list_failed_inbound_events(
     return await InboundEventRepository(uow).list_failed(
         channel_id=channel_id, limit=max(1, min(limit, 500))
     )
+
+
+async def list_failed_inbound_events_of_channels(
+    uow: UnitOfWork,
+    *,
+    channel_ids: Sequence[uuid.UUID],
+    before: tuple[datetime, uuid.UUID] | None = None,
+    limit: int = 50,
+) -> dict[uuid.UUID, list[InboundEvent]]:
+    """The failed events of each channel, newest first, at most `limit` (1-500) each.
+
+    `before` is the `(received_at, id)` of the last event of the previous page.
+    One query for all the channels; channels of other tenants get empty lists.
+    The caller authorises (channel read permission).
+    """
+    found: dict[uuid.UUID, list[InboundEvent]] = {channel_id: [] for channel_id in channel_ids}
+    for event in await InboundEventRepository(uow).page_failed_for_channels(
+        channel_ids, before=before, limit=max(1, min(limit, 500))
+    ):
+        if event.channel_id is not None:
+            found[event.channel_id].append(event)
+    return found
 
 
 # --- verification -----------------------------------------------------------------

@@ -4,14 +4,31 @@ Processing writes an `inbox_event` outbox row with every conversation change,
 in the same transaction. This use case publishes the due rows of one tenant
 to that tenant's channel and marks them done; the API's subscriptions listen
 there. Delivery is at least once: a subscriber may see an event twice.
+
+Processing asks for `publish_inbox_events` right after its commit (job id
+`realtime:{tenant_id}`, so a burst coalesces into one run); the outbox drain
+cron is the safety net for a request that was lost.
+
+Subscribers are authorised once, when they subscribe
+(`inbox_subscription_brands`, `conversation_subscription_brand`), like the
+matching queries; each message is then filtered with `rules.is_delivered`.
 """
 
-import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Final, Protocol
 
+from domain.authz.policy import (
+    Grantee,
+    Permission,
+    effective_permissions,
+    require,
+    visible_brand_ids,
+)
+from domain.brands.repository import BrandRepository
+from domain.conversations.repository import ConversationRepository
 from domain.conversations.service import INBOX_EVENT_TOPIC
 from domain.db.outbox import (
     claim_due_messages,
@@ -20,8 +37,13 @@ from domain.db.outbox import (
     postpone_messages,
 )
 from domain.db.uow import UnitOfWork
+from domain.realtime.rules import encode_inbox_event
+from domain.shared.errors import NotFoundError, PermissionDeniedError
 
 DEFAULT_BATCH_SIZE = 200
+
+#: The job that publishes a tenant's due inbox events (one queued or running per tenant).
+PUBLISH_INBOX_EVENTS_JOB: Final = "publish_inbox_events"
 
 
 class EventPublisher(Protocol):
@@ -35,6 +57,11 @@ class EventPublisher(Protocol):
 def inbox_channel(tenant_id: uuid.UUID) -> str:
     """The pub/sub channel of a tenant's inbox events."""
     return f"parley:inbox:{tenant_id}"
+
+
+def realtime_job_id(tenant_id: uuid.UUID) -> str:
+    """The id of a tenant's `publish_inbox_events` job."""
+    return f"realtime:{tenant_id}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,9 +94,8 @@ async def publish_inbox_events(
     published: list[uuid.UUID] = []
     failure: str | None = None
     for row in rows:
-        message = json.dumps(
-            {"tenant_id": str(scope.tenant_id), "at": row.created_at.isoformat(), **row.payload},
-            sort_keys=True,
+        message = encode_inbox_event(
+            tenant_id=scope.tenant_id, occurred_at=row.created_at, payload=row.payload
         )
         try:
             await publisher.publish(channel, message)
@@ -85,3 +111,40 @@ async def publish_inbox_events(
         )
     await uow.commit()
     return PublishRun(claimed=len(rows), published=len(published), postponed=len(waiting))
+
+
+async def inbox_subscription_brands(
+    uow: UnitOfWork, grantee: Grantee, *, brand_ids: Sequence[uuid.UUID] | None
+) -> frozenset[uuid.UUID]:
+    """The brands whose inbox events `grantee` receives: `brand_ids`, or every brand
+    of the scope's tenant on which `grantee` may read the inbox when None.
+
+    `PermissionDeniedError` when `grantee` may not read any inbox;
+    `NotFoundError` when a requested brand is not in the tenant or not readable
+    (another tenant's brand looks the same as a missing one). The set is fixed
+    for the subscription: a brand granted later needs a new subscription.
+    """
+    if Permission.INBOX_READ not in effective_permissions(grantee):
+        raise PermissionDeniedError(f"{grantee.role} may not read the inbox")
+    tenant_brands = await BrandRepository(uow).all_ids()
+    readable = frozenset(visible_brand_ids(grantee, Permission.INBOX_READ, tenant_brands))
+    if brand_ids is None:
+        return readable
+    requested = frozenset(brand_ids)
+    if not requested <= readable:
+        raise NotFoundError("no such brand")
+    return requested
+
+
+async def conversation_subscription_brand(
+    uow: UnitOfWork, grantee: Grantee, *, conversation_id: uuid.UUID
+) -> uuid.UUID:
+    """The brand of the conversation whose events `grantee` subscribes to.
+
+    The conversation is fetched in the scope's tenant first (`NotFoundError`,
+    also for another tenant's id), then `PermissionDeniedError` unless
+    `grantee` may read the inbox of its brand.
+    """
+    conversation = await ConversationRepository(uow).get(conversation_id)
+    require(grantee, Permission.INBOX_READ, brand_id=conversation.brand_id)
+    return conversation.brand_id

@@ -1,7 +1,9 @@
 """Search indexing and recovery jobs.
 
 - `index_mentions` (per tenant, job id `index:{tenant_id}`) delivers the
-  tenant's due `index_mention` outbox rows to the search index.
+  tenant's due `index_mention` outbox rows to the search index. Processing
+  requests it right after its commit; one run takes batch after batch until
+  nothing is due, so rows committed while it runs are not left for the cron.
 - `drain_outboxes` (cron, every 10 s) enqueues `index_mentions` for every
   tenant with due rows.
 - `sweep_stale_work` (cron, every minute) enqueues again what a lost job left
@@ -24,6 +26,7 @@ from arq.cron import CronJob, cron
 
 from domain.db.session import Database
 from domain.db.uow import UnitOfWork
+from domain.ingestion.processing import INDEX_MENTIONS_JOB, index_job_id
 from domain.ingestion.repository import stale_inbound_event_ids
 from domain.ingestion.service import PROCESS_INBOUND_EVENT_JOB
 from domain.mentions.search import (
@@ -43,7 +46,6 @@ from workers.runtime import JobContext, RetryableJobError, tenant_job
 
 logger = logging.getLogger("parley.jobs.indexing")
 
-INDEX_MENTIONS_JOB: Final = "index_mentions"
 #: Work still pending this long after it was due is taken to be lost.
 STALE_AFTER: Final = timedelta(minutes=2)
 #: Batches one `index_mentions` run delivers at most; the next drain takes the rest.
@@ -55,11 +57,6 @@ SWEEP_EVERY_SECONDS: Final = 60
 
 _DRAIN_ACTOR: Final = Actor.system("job:drain_outboxes")
 _SWEEP_ACTOR: Final = Actor.system("job:sweep_stale_work")
-
-
-def index_job_id(tenant_id: uuid.UUID) -> str:
-    """The id of a tenant's `index_mentions` job: one queued or running per tenant."""
-    return f"index:{tenant_id}"
 
 
 def inbound_job_id(event_id: uuid.UUID) -> str:
@@ -84,8 +81,9 @@ async def index_mentions(
 ) -> dict[str, int]:
     """Deliver the tenant's due `index_mention` outbox rows, batch after batch.
 
-    Each batch is one transaction (`index_pending_mentions`); full batches are
-    followed by another, up to `MAX_BATCHES_PER_RUN`. When the index was
+    Each batch is one transaction (`index_pending_mentions`); a batch that
+    claimed rows is followed by another, up to `MAX_BATCHES_PER_RUN`, so the run
+    ends only when nothing is due. When the index was
     unreachable or overloaded, the rows stay pending with a backoff and
     `RetryableJobError` makes arq try again. Returns counts (no content).
     """
@@ -93,11 +91,7 @@ async def index_mentions(
     database: Database = ctx["database"]
     scope = uow.require_scope()
     runs = [await index_pending_mentions(uow, search=search, now=utcnow(), batch_size=batch_size)]
-    while (
-        runs[-1].claimed == batch_size
-        and not runs[-1].retry_later
-        and len(runs) < MAX_BATCHES_PER_RUN
-    ):
+    while runs[-1].claimed and not runs[-1].retry_later and len(runs) < MAX_BATCHES_PER_RUN:
         async with UnitOfWork(database, actor=uow.actor, scope=scope) as next_uow:
             runs.append(
                 await index_pending_mentions(

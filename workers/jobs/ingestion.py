@@ -32,7 +32,10 @@ async def process_inbound_event(
     """
     try:
         outcome = await processing.process_inbound_event(
-            uow, event_id=uuid.UUID(event_id), triage=triage_service(ctx)
+            uow,
+            event_id=uuid.UUID(event_id),
+            triage=triage_service(ctx),
+            follow_up=ctx.get("queue"),
         )
         await uow.commit()
     except DBAPIError as error:

@@ -55,7 +55,10 @@ async def test_the_sweeper_completes_what_a_redis_restart_lost(
     assert isinstance(queue, ArqJobQueue)
     ctx: dict[str, Any] = {"database": database, "queue": queue}
     swept = await sweep_stale_work(ctx, stale_after=timedelta(0))
-    assert swept == {"inbound_events": statuses["pending"], "tenants_indexing": 1}
+    assert swept["inbound_events"] == statuses["pending"]
+    # Processing asked for indexing after each commit, so the sweep finds at most a
+    # straggler committed while the tenant's indexing job was finishing.
+    assert swept["tenants_indexing"] in (0, 1)
     worker = await run_burst(fault_settings)
     assert worker.jobs_failed == 0
 

@@ -6,14 +6,12 @@ from typing import Any
 
 import httpx
 import pytest
-from arq.worker import Retry
 
 from api.services import Services
 from domain.mentions.documents import MENTIONS_INDEX
-from domain.mentions.search import DEFAULT_BATCH_SIZE
 from domain.settings import Settings
 from domain.shared.clock import utcnow
-from search.opensearch import OpenSearchIndex, create_opensearch_client
+from search.opensearch import OpenSearchIndex
 from tests.integration.faults.fault_scenario import (
     DEAD_SEARCH_URL,
     deliver_telegram,
@@ -24,7 +22,7 @@ from tests.integration.faults.fault_scenario import (
     telegram_bodies,
 )
 from tests.integration.webhooks.webhook_scenario import Agency
-from workers.jobs.indexing import drain_outboxes, index_mentions
+from workers.jobs.indexing import drain_outboxes
 from workers.queue import ArqJobQueue
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.opensearch]
@@ -46,30 +44,26 @@ async def test_search_down_loses_nothing_and_the_outbox_drains_after_restart(
     statuses = await deliver_telegram(fault_client, fault_agency, telegram_bodies(EVENTS))
     assert statuses == [200] * EVENTS
 
+    # Processing asks for indexing right after each commit: in the same burst the
+    # indexing job meets the dead node, every batch it takes stays pending with a
+    # backoff and arq retries until nothing is due any more.
+    before = utcnow()
     worker = await run_burst(search_down)
-    assert (worker.jobs_complete, worker.jobs_failed, worker.jobs_retried) == (EVENTS, 0, 0)
+    assert worker.jobs_failed == 0
+    assert worker.jobs_retried >= 1
     assert await event_statuses(database, tenant_id) == {"processed": EVENTS}
     counts = await mention_counts(database, tenant_id)
     assert (counts.rows, counts.distinct_external_ids) == (EVENTS, EVENTS)
 
-    # The indexing job against the dead node: every batch it takes stays pending
-    # with a backoff, and arq is asked to retry.
-    dead_index = OpenSearchIndex(
-        create_opensearch_client(DEAD_SEARCH_URL), prefix=fault_settings.search_index_prefix
-    )
     queue = fault_services.queue
     assert isinstance(queue, ArqJobQueue)
-    ctx: dict[str, Any] = {"database": database, "search": dead_index, "queue": queue}
-    before = utcnow()
-    try:
-        for attempt in range(1, -(-EVENTS // DEFAULT_BATCH_SIZE) + 1):
-            with pytest.raises(Retry):
-                await index_mentions({**ctx, "job_try": attempt}, tenant_id=str(tenant_id))
-    finally:
-        await dead_index.close()
+    ctx: dict[str, Any] = {"database": database, "queue": queue}
     rows = await indexing_rows(database, tenant_id)
     assert len(rows) == EVENTS
-    assert {(row.done_at, row.attempts) for row in rows} == {(None, 1)}
+    # How often a row was tried depends on how long the burst took (each retry
+    # takes the rows whose backoff has passed); each one was, and is still pending.
+    assert {row.done_at for row in rows} == {None}
+    assert min(row.attempts for row in rows) >= 1
     assert {row.last_error for row in rows} == {"search backend unreachable: ConnectionError"}
     assert min(row.next_attempt_at for row in rows) >= before + timedelta(seconds=5)
     assert await live_index.count_documents(MENTIONS_INDEX, tenant_id=tenant_id) == 0

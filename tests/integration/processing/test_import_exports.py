@@ -141,6 +141,39 @@ async def test_rows_already_ingested_by_webhook_are_duplicates(
     assert counts(report) == (20, 8, 12, 0)
 
 
+async def test_export_copies_are_retired_when_the_platform_event_arrives_later(
+    pg_database: Database, solvia: Solvia
+) -> None:
+    report = await run_import(pg_database, solvia, CSV.read_bytes(), ExportFormat.CSV)
+    assert counts(report) == (20, 19, 1, 0)
+
+    for platform in WEBHOOK_PLATFORMS:
+        await deliver(pg_database, solvia, platform, *[f.file[:3] for f in fixtures(platform)])
+
+    rows = await mentions_of(pg_database, solvia.tenant_id)
+    by_id = {row.id: row for row in rows}
+    retired = {row.external_id for row in rows if row.platform == "export" and row.deleted_at}
+    # The same objects the opposite order keeps out (see the test above): all of
+    # m-0001..m-0013 but m-0003 (the Italian page) and m-0006 (no object id).
+    assert retired == {f"m-{n:04d}" for n in (1, 2, 4, 5, 7, 8, 9, 10, 11, 12, 13)}
+    for row in rows:
+        if row.external_id in retired:
+            replacement = by_id[uuid.UUID(row.extra["merged_into"])]
+            assert replacement.platform != "export"
+            assert replacement.brand_id == row.brand_id
+            assert row.version == 2
+    live_exports = {
+        row.external_id for row in rows if row.platform == "export" and not row.deleted_at
+    }
+    assert live_exports == {f"m-{n:04d}" for n in (3, 6, 14, 16, 17, 18, 19, 20)}
+    reindexed = {
+        payload["mention_id"]
+        for payload in await outbox_of(pg_database, solvia.tenant_id, "index_mention")
+        if payload["version"] == 2
+    }
+    assert {str(row.id) for row in rows if row.external_id in retired} <= reindexed
+
+
 async def test_cross_source_dedupe_stays_inside_the_brand(
     pg_database: Database, solvia: Solvia
 ) -> None:
