@@ -4,7 +4,9 @@ Migrations and tests import `domain.models.Base.metadata`.
 """
 
 from domain.approvals.models import ApprovalDecision, ApprovalDigestItem, ApprovalRequest
+from domain.assignment.models import AgentAvailability, Team, TeamMember
 from domain.audit.models import AuditLogEntry
+from domain.brand_events.models import BrandEvent
 from domain.brands.models import Brand, EscalationRoute
 from domain.channels.models import Channel
 from domain.conversations.models import Conversation, ConversationEvent, ConversationNote
@@ -22,11 +24,13 @@ from domain.oauth.models import (
     RevokedAccessToken,
 )
 from domain.replies.models import ConversationTwin, Reply
+from domain.sla.models import SlaClock, SlaPolicy
 from domain.tenants.models import BrandGrant, Membership, Tenant, User
 from domain.tone.models import ToneGuidelineVersion
 from domain.triage.models import Incident, TriageFeedback
 
 __all__ = [
+    "AgentAvailability",
     "ApiClient",
     "ApiClientBrand",
     "ApprovalDecision",
@@ -36,6 +40,7 @@ __all__ = [
     "AuthorizationCode",
     "Base",
     "Brand",
+    "BrandEvent",
     "BrandGrant",
     "Channel",
     "Conversation",
@@ -56,6 +61,10 @@ __all__ = [
     "RefreshToken",
     "Reply",
     "RevokedAccessToken",
+    "SlaClock",
+    "SlaPolicy",
+    "Team",
+    "TeamMember",
     "Tenant",
     "ToneGuidelineVersion",
     "TriageFeedback",

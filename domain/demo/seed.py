@@ -21,9 +21,13 @@ from domain.channels.repository import ChannelRepository
 from domain.channels.service import create_channel
 from domain.db.session import Database
 from domain.db.uow import UnitOfWork
+from domain.knowledge import service as knowledge_service
+from domain.knowledge.rules import parse_qna_jsonl
 from domain.shared.tenancy import Actor, TenantScope
+from domain.sla.service import seed_brand_sla
 from domain.tenants import repository as tenants_repository
 from domain.tenants import service as tenants_service
+from domain.tone import service as tone_service
 
 DEMO_TENANT_SLUG = "northwind-social"
 DEMO_EMAIL_DOMAIN = "northwind-social.example"
@@ -97,6 +101,7 @@ async def seed_demo(database: Database, *, data: Mapping[str, Any] | None = None
             brand_ids[brand.slug] = brand.id
             await _upsert_routes(uow, brand, brand_data.get("escalation_routes", []))
             await _upsert_channels(uow, brand, brand_data.get("channels", []))
+            await seed_brand_sla(uow, brand_id=brand.id, events=brand_data.get("events", []))
         await uow.commit()
 
     users: list[DemoUser] = []
@@ -113,7 +118,42 @@ async def seed_demo(database: Database, *, data: Mapping[str, Any] | None = None
             )
             users.append(DemoUser(email=email, role=role, user_id=membership.user_id))
         await uow.commit()
+
+    async with UnitOfWork(database, actor=actor, scope=scope) as uow:
+        await _load_knowledge(uow, tenant_data["brands"], brand_ids)
+        await uow.commit()
     return DemoSeed(tenant_id=tenant_id, brand_ids=brand_ids, users=tuple(users))
+
+
+async def _load_knowledge(
+    uow: UnitOfWork, brands: list[Mapping[str, Any]], brand_ids: Mapping[str, uuid.UUID]
+) -> None:
+    """The shipped Q&A and each brand's tone guidelines, approved by the demo client approver.
+
+    Idempotent like the rest of the seed: unchanged entries and guidelines add nothing.
+    Index rows for the approved entries go to the outbox (the worker delivers them).
+    """
+    records = parse_qna_jsonl(
+        resources.files("domain.knowledge").joinpath("data/qna.jsonl").read_text("utf-8")
+    )
+    approver_email = f"approver@{DEMO_EMAIL_DOMAIN}"
+    for brand_data in brands:
+        brand_id = brand_ids[brand_data["slug"]]
+        approver = await knowledge_service.resolve_brand_approver(
+            uow, brand_id=brand_id, email=approver_email
+        )
+        await knowledge_service.import_qna(
+            uow, brand_id=brand_id, records=records, approver=approver
+        )
+        guidelines = brand_data.get("tone_guidelines")
+        if guidelines:
+            await tone_service.import_tone_guideline(
+                uow,
+                brand_id=brand_id,
+                language=brand_data.get("primary_language", "en"),
+                config=guidelines,
+                approver=approver,
+            )
 
 
 def brand_fields_from_config(brand_data: Mapping[str, Any]) -> dict[str, Any]:

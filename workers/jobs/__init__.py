@@ -3,7 +3,7 @@
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from workers.jobs import indexing, ingestion, realtime
+from workers.jobs import approvals, indexing, ingestion, maintenance, realtime, replies, sla
 from workers.jobs.maintenance import refresh_channel_health
 
 ALL_JOBS: tuple[Callable[..., Awaitable[Any]], ...] = (
@@ -11,8 +11,15 @@ ALL_JOBS: tuple[Callable[..., Awaitable[Any]], ...] = (
     *ingestion.JOBS,
     *indexing.JOBS,
     *realtime.JOBS,
+    *replies.JOBS,
 )
-CRON_JOBS = indexing.CRON_JOBS
+CRON_JOBS = (
+    *indexing.CRON_JOBS,
+    *approvals.CRON_JOBS,
+    *sla.CRON_JOBS,
+    *replies.CRON_JOBS,
+    *maintenance.CRON_JOBS,
+)
 
 
 def jobs_by_name() -> Mapping[str, Callable[..., Awaitable[Any]]]:
