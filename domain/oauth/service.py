@@ -225,7 +225,8 @@ async def revoke_api_client(
 ) -> ApiClient:
     """Deactivate a client: no new or refreshed tokens, its own tokens refused from now on.
 
-    Its client-credentials tokens stop working at the next request. Kept (not deleted) for the audit trail; revoking twice changes nothing.
+    Its client-credentials tokens stop working at the next request. Kept (not
+    deleted) for the audit trail; revoking twice changes nothing.
     Needs `api_clients:manage`; another tenant's client is `NotFoundError`. Flushes.
     """
     require(grantee, Permission.API_CLIENTS_MANAGE)
