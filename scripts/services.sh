@@ -283,6 +283,11 @@ pg_configure_and_start() {
   pg_listen_changed && need_restart=1
   pg_conf_changed port "$PG_PORT" && need_restart=1
   pg_hba_changed && need_reload=1
+  # A disposable cluster for tests and development: durability is traded for
+  # speed (the suite empties its tables before every test). Never production.
+  pg_conf_changed fsync off && need_reload=1
+  pg_conf_changed synchronous_commit off && need_reload=1
+  pg_conf_changed full_page_writes off && need_reload=1
   if ! pg_is_running; then
     log "postgresql: starting $PG_VERSION/$PG_CLUSTER"
     pg_start_cluster start
