@@ -56,7 +56,7 @@ async def qna_backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIt
         return
     settings: Settings = request.getfixturevalue("services_settings")
     url: str = request.getfixturevalue("opensearch_url")
-    prefix = f"{settings.search_index_prefix}-qna-{uuid.uuid4().hex[:8]}"
+    prefix = f"{settings.search_index_prefix}-suggest-{uuid.uuid4().hex[:8]}"
     client = create_opensearch_client(url)
     opensearch = OpenSearchIndex(client, prefix=prefix)
     try:
