@@ -69,6 +69,30 @@ class ClockRepository(ScopedRepository[SlaClock]):
         )
         return list(result.scalars())
 
+    async def raised_by_running_breach(
+        self, conversation_ids: Iterable[uuid.UUID]
+    ) -> set[uuid.UUID]:
+        """Those of these conversations with a breached clock still running whose policy
+        raises the priority on breach (one query, whatever the number of ids)."""
+        wanted = list(conversation_ids)
+        if not wanted:
+            return set()
+        result = await self.session.execute(
+            select(SlaClock.conversation_id, SlaPolicy.breach_actions)
+            .join(SlaPolicy, SlaPolicy.id == SlaClock.policy_id)
+            .where(
+                SlaClock.conversation_id.in_(wanted),
+                SlaClock.breached_at.is_not(None),
+                SlaClock.stopped_at.is_(None),
+            )
+        )
+        # The flag is read in Python: JSON booleans compare differently per dialect.
+        return {
+            conversation_id
+            for conversation_id, actions in result.all()
+            if isinstance(actions, Mapping) and actions.get("raise_priority")
+        }
+
     async def insert_running(self, rows: Sequence[Mapping[str, Any]], *, dialect: str) -> None:
         """Start clocks; a kind already running on the conversation is left as it is."""
         if not rows:

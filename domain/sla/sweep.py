@@ -3,6 +3,7 @@
 `sweep_sla_clocks` runs per tenant from the worker's cron (`workers/jobs/sla.py`).
 """
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,6 +13,7 @@ from sqlalchemy import update
 
 from domain.assignment.repository import TeamRepository
 from domain.conversations.models import Conversation
+from domain.conversations.repository import ConversationRepository
 from domain.conversations.service import INBOX_EVENT_TOPIC, queue_outbox
 from domain.db.uow import UnitOfWork
 from domain.shared.ids import new_id
@@ -21,6 +23,8 @@ from domain.sla.repository import ClaimedClock, ClockRepository, PolicyRepositor
 SLA_ESCALATION_TOPIC = "sla_escalation"
 #: Clocks one sweep claims per kind of claim at most; the next sweep takes the rest.
 DEFAULT_SWEEP_BATCH = 10_000
+#: The conversation event recording that a breach raised the conversation's priority.
+SLA_ESCALATED_EVENT = "sla_escalated"
 #: Priority a breached conversation is raised to when its policy says so.
 ESCALATED_PRIORITY = "hot"
 
@@ -68,7 +72,9 @@ async def sweep_sla_clocks(
     NULL … RETURNING, so two concurrent sweeps emit one event per clock. For
     each claim an `sla_breached`/`sla_warning` inbox event goes to the outbox
     (published on the tenant's realtime channel). Breaches escalate as the
-    clock's policy says: the conversation's priority is raised to hot, and each
+    clock's policy says: the conversation's priority is raised to hot (with an
+    `sla_escalated` conversation event; triage keeps it hot while the breached
+    clock runs), and each
     team lead of the brand gets an `sla_escalation` outbox message. At most
     `batch_size` clocks per kind of claim; the next sweep takes the rest.
     """
@@ -86,6 +92,37 @@ async def sweep_sla_clocks(
         priorities_raised=raised,
         leads_notified=notified,
     )
+
+
+def _escalated_events(
+    uow: UnitOfWork,
+    breaches: Sequence[ClaimedClock],
+    raised: set[uuid.UUID],
+    *,
+    now: datetime,
+) -> list[dict[str, Any]]:
+    """One `sla_escalated` conversation event per raised conversation (its first breach)."""
+    first_breach: dict[uuid.UUID, ClaimedClock] = {}
+    for clock in breaches:
+        if clock.conversation_id in raised:
+            first_breach.setdefault(clock.conversation_id, clock)
+    return [
+        {
+            "id": new_id(),
+            "created_at": now,
+            "conversation_id": conversation_id,
+            "kind": SLA_ESCALATED_EVENT,
+            "actor_kind": uow.actor.kind.value,
+            "actor_id": uow.actor.id,
+            "data": {
+                "priority": ESCALATED_PRIORITY,
+                "clock": clock.kind,
+                "clock_id": str(clock.id),
+                "due_at": clock.due_at.isoformat(),
+            },
+        }
+        for conversation_id, clock in sorted(first_breach.items())
+    ]
 
 
 async def _escalate(
@@ -110,6 +147,9 @@ async def _escalate(
             .where(Conversation.id.in_(list(to_raise)))
             .values(priority=ESCALATED_PRIORITY),
             execution_options={"synchronize_session": False},
+        )
+        await ConversationRepository(uow).insert_events(
+            _escalated_events(uow, breaches, to_raise, now=now)
         )
     notify = [
         clock

@@ -23,8 +23,8 @@ changed, and in the caller's unit of work:
    version is bumped and they are queued for indexing again), and a new incident
    writes one `incident_opened` inbox event;
 5. sets the priority of each affected conversation from its open inbound mentions
-   (`conversation_priority`) and records a `triaged` conversation event with an
-   `inbox_event` outbox message.
+   (`conversation_priority`; hot while a breached SLA clock that raised it runs) and
+   records a `triaged` conversation event with an `inbox_event` outbox message.
 
 The `Triager` is expensive to build (about two seconds): build it once per process
 (`shared_triager`) and reuse the service across jobs.
@@ -49,6 +49,7 @@ from domain.db.uow import UnitOfWork
 from domain.mentions.models import Mention, MentionDirection, TriageStatus
 from domain.shared.clock import utcnow
 from domain.shared.ids import new_id
+from domain.sla.repository import ClockRepository
 from domain.triage.brands import BrandProfile, brand_profile
 from domain.triage.calendar import calendar_events, with_calendar
 from domain.triage.corrections import CorrectionMemory
@@ -102,13 +103,21 @@ def shared_triager() -> Triager:
     return Triager.from_seed_examples(embedder=E5Embedder())
 
 
-def conversation_priority(priorities: Iterable[str | None]) -> str | None:
+def conversation_priority(
+    priorities: Iterable[str | None], *, sla_breach_running: bool = False
+) -> str | None:
     """A conversation's priority from the priorities of its open inbound mentions.
 
     The highest wins (hot > cold > noise), so a conversation is noise only when all its
     triaged mentions are noise; mentions not triaged yet (None or unknown) do not count,
     and a conversation without triaged mentions has no priority.
+
+    `sla_breach_running`: a breached SLA clock whose policy raises the priority still
+    runs, so the conversation stays hot whatever its mentions say (the breach's raise
+    sticks until the clock stops).
     """
+    if sla_breach_running:
+        return Priority.HOT.value
     ranked = [value for value in priorities if value is not None and value in _PRIORITY_RANK]
     if not ranked:
         return None
@@ -425,7 +434,8 @@ async def refresh_conversation_priorities(
     now: datetime | None = None,
 ) -> None:
     """Set each conversation's priority from its open (inbound, not deleted, not hidden)
-    mentions (`conversation_priority`) and record a `triaged` event, with an
+    mentions (`conversation_priority`; hot while a breached SLA clock whose policy raises
+    the priority still runs — one batched query) and record a `triaged` event, with an
     `inbox_event` outbox message, for each conversation that has `triaged` mentions or
     whose priority changed. Ingestion calls it for conversations whose mentions were
     deleted, hidden, unhidden or restored: without labels nothing changes."""
@@ -458,9 +468,13 @@ async def refresh_conversation_priorities(
     events: list[dict[str, Any]] = []
     messages: list[dict[str, Any]] = []
     actor = uow.actor
+    raised_by_breach = await ClockRepository(uow).raised_by_running_breach(wanted)
     for conversation in conversations.scalars():
         previous = conversation.priority
-        conversation.priority = conversation_priority(priorities.get(conversation.id, []))
+        conversation.priority = conversation_priority(
+            priorities.get(conversation.id, []),
+            sla_breach_running=conversation.id in raised_by_breach,
+        )
         if conversation.priority == previous and conversation.id not in mentions_by_conversation:
             continue
         events.append(

@@ -6,6 +6,10 @@ claims due breaches and warnings (`sweep_sla_clocks`, batch after batch up to
 than their team allows, and asks for the tenant's inbox events to be published
 at once. Claims are atomic, so overlapping sweeps (two workers, or a slow
 sweep and the next tick) emit one event per clock.
+
+`deliver_sla_escalations` (cron, every 15 s, between sweeps) e-mails the
+breach escalations the sweep queued to the brands' team leads
+(`domain.sla.escalation`); without SMTP configured they wait in the outbox.
 """
 
 import logging
@@ -17,10 +21,17 @@ from domain.assignment.service import unassign_absent_agents
 from domain.db.session import Database
 from domain.db.uow import UnitOfWork
 from domain.mentions.search import list_tenant_ids
+from domain.settings import Settings
 from domain.shared.clock import utcnow
 from domain.shared.tenancy import Actor, TenantScope
+from domain.sla.escalation import (
+    DEFAULT_DELIVERY_BATCH,
+    deliver_escalations,
+    has_due_escalations,
+)
 from domain.sla.sweep import DEFAULT_SWEEP_BATCH, sweep_sla_clocks
 from workers.jobs.realtime import request_inbox_publishing
+from workers.notifications.smtp import SmtpEmailSender
 from workers.queue import InProcessJobQueue, RecurringJobQueue
 from workers.runtime import JobContext
 
@@ -30,6 +41,9 @@ SWEEP_SLA_EVERY_SECONDS: Final = 15
 MAX_BATCHES_PER_SWEEP: Final = 10
 
 _ACTOR: Final = Actor.system("job:sweep_sla")
+_ESCALATION_ACTOR: Final = Actor.system("job:deliver_sla_escalations")
+#: Delivery batches one tenant gets per run at most.
+MAX_ESCALATION_BATCHES: Final = 10
 
 
 async def sweep_sla(ctx: JobContext, *, batch_size: int = DEFAULT_SWEEP_BATCH) -> dict[str, int]:
@@ -67,9 +81,62 @@ async def sweep_sla(ctx: JobContext, *, batch_size: int = DEFAULT_SWEEP_BATCH) -
     return totals
 
 
+async def deliver_sla_escalations(ctx: JobContext) -> dict[str, int]:
+    """E-mail every tenant's due `sla_escalation` rows to their team leads; returns counts.
+
+    Each tenant is drained batch after batch (at most `MAX_ESCALATION_BATCHES`), one
+    transaction per batch; a batch the mail server failed ends that tenant's turn (its
+    rows are postponed with backoff). Without `smtp_host` nothing is sent: the rows stay
+    pending and one warning per run says how many tenants wait.
+    """
+    settings: Settings = ctx["settings"]
+    database: Database = ctx["database"]
+    totals = {"sent": 0, "dropped": 0, "postponed": 0, "waiting_tenants": 0}
+    tenant_ids = await list_tenant_ids(database, actor=_ESCALATION_ACTOR)
+    if not settings.smtp_host:
+        for tenant_id in tenant_ids:
+            scope = TenantScope(tenant_id)
+            async with UnitOfWork(database, actor=_ESCALATION_ACTOR, scope=scope) as uow:
+                if await has_due_escalations(uow, now=utcnow()):
+                    totals["waiting_tenants"] += 1
+        if totals["waiting_tenants"]:
+            logger.warning(
+                "sla escalations of %d tenant(s) wait: smtp_host is not configured",
+                totals["waiting_tenants"],
+            )
+        return totals
+    sender = SmtpEmailSender(
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        sender=settings.smtp_sender,
+        timeout_seconds=settings.smtp_timeout_seconds,
+    )
+    for tenant_id in tenant_ids:
+        scope = TenantScope(tenant_id)
+        for _ in range(MAX_ESCALATION_BATCHES):
+            async with UnitOfWork(database, actor=_ESCALATION_ACTOR, scope=scope) as uow:
+                run = await deliver_escalations(
+                    uow, sender=sender, public_base_url=settings.issuer, now=utcnow()
+                )
+            totals["sent"] += run.sent
+            totals["dropped"] += run.dropped
+            totals["postponed"] += run.postponed
+            if run.postponed or run.claimed < DEFAULT_DELIVERY_BATCH:
+                break
+    if totals["sent"] or totals["dropped"] or totals["postponed"]:
+        logger.info(
+            "sla escalations: %(sent)d sent, %(dropped)d dropped, %(postponed)d postponed",
+            totals,
+        )
+    return totals
+
+
 def start_in_process_sla_sweep(queue: InProcessJobQueue) -> None:
-    """Run `sweep_sla` periodically in the embedded default's in-process runner."""
+    """Run `sweep_sla` and `deliver_sla_escalations` periodically in the in-process runner."""
     queue.run_periodically("sweep_sla", sweep_sla, every_seconds=SWEEP_SLA_EVERY_SECONDS)
+    queue.run_periodically(
+        "deliver_sla_escalations", deliver_sla_escalations, every_seconds=SWEEP_SLA_EVERY_SECONDS
+    )
 
 
 CRON_JOBS: tuple[CronJob, ...] = (
@@ -77,6 +144,14 @@ CRON_JOBS: tuple[CronJob, ...] = (
         sweep_sla,
         name="sweep_sla",
         second=set(range(5, 60, SWEEP_SLA_EVERY_SECONDS)),
+        run_at_startup=True,
+        max_tries=1,
+        timeout=120,
+    ),
+    cron(
+        deliver_sla_escalations,
+        name="deliver_sla_escalations",
+        second=set(range(10, 60, SWEEP_SLA_EVERY_SECONDS)),
         run_at_startup=True,
         max_tries=1,
         timeout=120,
