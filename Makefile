@@ -8,6 +8,8 @@ UV := $(UV_HOME)/bin/uv
 VENV := .venv
 BIN := $(VENV)/bin
 export UV_PYTHON_DOWNLOADS := never
+#: One test database per pytest-xdist worker (see the pytest target).
+TEST_WORKER_DATABASES := parley_test_gw0 parley_test_gw1 parley_test_gw2 parley_test_gw3
 
 .PHONY: help install services services-stop services-status migrate demo test lint typecheck contracts pytest schema
 
@@ -26,7 +28,8 @@ install: $(UV)
 	$(UV) sync --frozen --python python3
 
 services:
-	bash scripts/services.sh start
+	PARLEY_SERVICES_EXTRA_DATABASES="$(TEST_WORKER_DATABASES) $$PARLEY_SERVICES_EXTRA_DATABASES" \
+		bash scripts/services.sh start
 
 services-stop:
 	bash scripts/services.sh stop
@@ -50,8 +53,13 @@ typecheck:
 contracts:
 	$(BIN)/lint-imports
 
+# Tests run on PYTEST_WORKERS processes, each with its own test database
+# (parley_test_gw<N>, created by `make services`); tests that stop a shared
+# service run alone afterwards.
+PYTEST_WORKERS ?= 3
 pytest:
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS) -m "not serial"
+	$(BIN)/pytest -m serial
 
 schema: install
 	$(BIN)/parley schema export --output frontend_contract/schema.graphql

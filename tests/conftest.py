@@ -7,6 +7,7 @@ when it is not configured; nothing is faked.
 """
 
 import asyncio
+import os
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -15,6 +16,7 @@ import pytest
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.db.base import Base
@@ -44,6 +46,19 @@ def _require(value: str | None, name: str) -> str:
     return value
 
 
+def _for_this_worker(database_url: str) -> str:
+    """The test database of this pytest-xdist worker (`parley_test_gw0` …), else the URL.
+
+    Every worker empties and rebuilds its database, so workers never share one;
+    `make services` creates them.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return database_url
+    url = make_url(database_url)
+    return url.set(database=f"{url.database}_{worker}").render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
 def test_environment() -> TestEnvironment:
     return TestEnvironment()
@@ -63,9 +78,11 @@ def services_settings(
     return base.model_copy(
         update={
             "environment": "test",
-            "database_url": _require(test_environment.database_url, "PARLEY_TEST_DATABASE_URL"),
-            "database_owner_url": _require(
-                test_environment.database_owner_url, "PARLEY_TEST_DATABASE_OWNER_URL"
+            "database_url": _for_this_worker(
+                _require(test_environment.database_url, "PARLEY_TEST_DATABASE_URL")
+            ),
+            "database_owner_url": _for_this_worker(
+                _require(test_environment.database_owner_url, "PARLEY_TEST_DATABASE_OWNER_URL")
             ),
             "data_dir": tmp_path_factory.mktemp("parley-data"),
             "search_index_prefix": f"parley-test-{uuid.uuid4().hex[:8]}",

@@ -25,7 +25,8 @@ from tests.integration.webhooks.webhook_scenario import Agency
 from workers.jobs.indexing import drain_outboxes
 from workers.queue import ArqJobQueue
 
-pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.opensearch]
+# Serial: it stops a service every other test shares (see `make pytest`).
+pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.opensearch, pytest.mark.serial]
 
 EVENTS = 1000
 
