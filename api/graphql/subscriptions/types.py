@@ -21,7 +21,8 @@ class InboxEvent:
         description=(
             "What happened, e.g. `opened`, `message_added`, `message_edited`, "
             "`message_deleted`, `reopened`, `assigned`, `status_changed`, `triaged`, "
-            "`incident_opened`. New kinds may appear: ignore the ones you do not know."
+            "`incident_opened`, `sla_warning`, `sla_breached`, `presence_changed`. New kinds "
+            "may appear: ignore the ones you do not know."
         )
     )
     brand_id: strawberry.ID = strawberry.field(description="The brand the change belongs to.")
