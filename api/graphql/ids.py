@@ -28,3 +28,22 @@ def from_global_id(global_id: str, *, expected_type: str | None = None) -> tuple
     if expected_type is not None and type_name != expected_type:
         raise NotFoundError("no object with this id")
     return type_name, object_id
+
+
+class InputIdNotFoundError(NotFoundError):
+    """A global id in a mutation's input that names nothing of the expected type.
+
+    `field` is the input field, so the mutation reports a user error on it.
+    """
+
+    def __init__(self, field_name: str) -> None:
+        super().__init__("no object with this id")
+        self.field = field_name
+
+
+def input_id(global_id: str, type_name: str, field_name: str) -> uuid.UUID:
+    """The uuid of an input's global id of `type_name`; `InputIdNotFoundError` otherwise."""
+    try:
+        return from_global_id(global_id, expected_type=type_name)[1]
+    except NotFoundError as error:
+        raise InputIdNotFoundError(field_name) from error

@@ -15,7 +15,7 @@ from strawberry.types import Info
 
 from api.graphql.approvals.types import ApprovalRequest
 from api.graphql.context import ParleyContext
-from api.graphql.ids import from_global_id
+from api.graphql.ids import input_id
 from api.graphql.knowledge.errors import KnowledgeUserError, knowledge_user_error
 from api.graphql.knowledge.inputs import (
     QnaEntryCreateInput,
@@ -39,26 +39,11 @@ from domain.knowledge.service import (
     retire_qna_entry,
     submit_qna_version,
 )
-from domain.shared.errors import DomainError, NotFoundError
+from domain.shared.errors import DomainError
 from domain.tone.models import ToneGuidelineVersion as ToneGuidelineVersionModel
 from domain.tone.service import submit_tone_guideline, update_tone_guideline
 
 ResultT = TypeVar("ResultT")
-
-
-class InputIdNotFoundError(NotFoundError):
-    """A global id of the input that names nothing of the expected type."""
-
-    def __init__(self, field_name: str) -> None:
-        super().__init__("no object with this id")
-        self.field = field_name
-
-
-def _id(global_id: str, type_name: str, field_name: str) -> uuid.UUID:
-    try:
-        return from_global_id(global_id, expected_type=type_name)[1]
-    except NotFoundError as error:
-        raise InputIdNotFoundError(field_name) from error
 
 
 @dataclass
@@ -169,7 +154,7 @@ class KnowledgeMutations:
             return await create_qna_entry(
                 uow,
                 grantee=grantee,
-                brand_id=_id(input.brand_id, "Brand", "brandId"),
+                brand_id=input_id(input.brand_id, "Brand", "brandId"),
                 external_key=input.external_key,
                 language=input.language,
                 question_variants=input.question_variants,
@@ -198,7 +183,7 @@ class KnowledgeMutations:
             return await edit_qna_entry(
                 uow,
                 grantee=grantee,
-                entry_id=_id(input.entry_id, "QnaEntry", "entryId"),
+                entry_id=input_id(input.entry_id, "QnaEntry", "entryId"),
                 question_variants=input.question_variants,
                 answer=input.answer,
                 product=input.product,
@@ -225,7 +210,7 @@ class KnowledgeMutations:
 
         async def use_case(uow: UnitOfWork, grantee: Grantee) -> ApprovalRequestModel:
             nonlocal version_id
-            version_id = _id(input.version_id, "QnaVersion", "versionId")
+            version_id = input_id(input.version_id, "QnaVersion", "versionId")
             return await submit_qna_version(uow, grantee=grantee, version_id=version_id)
 
         outcome = await _run(info.context, "versionId", use_case)
@@ -249,7 +234,7 @@ class KnowledgeMutations:
     ) -> QnaEntryRetirePayload:
         async def use_case(uow: UnitOfWork, grantee: Grantee) -> QnaEntryModel:
             return await retire_qna_entry(
-                uow, grantee=grantee, entry_id=_id(input.entry_id, "QnaEntry", "entryId")
+                uow, grantee=grantee, entry_id=input_id(input.entry_id, "QnaEntry", "entryId")
             )
 
         outcome = await _run(info.context, "entryId", use_case)
@@ -269,7 +254,7 @@ class KnowledgeMutations:
             return await update_tone_guideline(
                 uow,
                 grantee=grantee,
-                brand_id=_id(input.brand_id, "Brand", "brandId"),
+                brand_id=input_id(input.brand_id, "Brand", "brandId"),
                 language=input.language,
                 changes=tone_changes(input),
             )
@@ -293,7 +278,7 @@ class KnowledgeMutations:
 
         async def use_case(uow: UnitOfWork, grantee: Grantee) -> ApprovalRequestModel:
             nonlocal version_id
-            version_id = _id(input.version_id, "ToneGuidelineVersion", "versionId")
+            version_id = input_id(input.version_id, "ToneGuidelineVersion", "versionId")
             return await submit_tone_guideline(uow, grantee=grantee, version_id=version_id)
 
         outcome = await _run(info.context, "versionId", use_case)

@@ -5,7 +5,6 @@ commits once; a send's job is enqueued only after that commit, so a refused or
 failed mutation queues nothing.
 """
 
-import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
@@ -15,7 +14,7 @@ from strawberry.types import Info
 
 from api.graphql.context import ParleyContext
 from api.graphql.conversations.types import Conversation
-from api.graphql.ids import from_global_id, to_global_id
+from api.graphql.ids import from_global_id, input_id, to_global_id
 from api.graphql.replies.errors import ReplyUserError, approval_required_error, reply_user_error
 from api.graphql.replies.types import Reaction, Reply, ToneFinding, tone_findings
 from domain.authz.policy import Grantee
@@ -33,24 +32,9 @@ from domain.replies.service import (
     submit_reply,
     update_draft,
 )
-from domain.shared.errors import DomainError, NotFoundError
+from domain.shared.errors import DomainError
 
 ResultT = TypeVar("ResultT")
-
-
-class InputIdNotFoundError(NotFoundError):
-    """A global id of the input that names nothing of the expected type."""
-
-    def __init__(self, field_name: str) -> None:
-        super().__init__("no object with this id")
-        self.field = field_name
-
-
-def _id(global_id: str, type_name: str, field_name: str) -> uuid.UUID:
-    try:
-        return from_global_id(global_id, expected_type=type_name)[1]
-    except NotFoundError as error:
-        raise InputIdNotFoundError(field_name) from error
 
 
 # --- inputs ---------------------------------------------------------------------------------
@@ -237,14 +221,17 @@ class ReplyMutations:
             return await create_draft(
                 uow,
                 grantee=grantee,
-                conversation_id=_id(input.conversation_id, "Conversation", "conversationId"),
+                conversation_id=input_id(input.conversation_id, "Conversation", "conversationId"),
                 text=input.text,
                 kind=None if input.kind is None else ReplyKind(input.kind),
                 qna_version_ids=[
-                    _id(value, "QnaVersion", "qnaVersionIds") for value in input.qna_version_ids
+                    input_id(value, "QnaVersion", "qnaVersionIds")
+                    for value in input.qna_version_ids
                 ],
                 in_reply_to_mention_id=(
-                    None if mention_id is None else _id(mention_id, "Mention", "inReplyToMentionId")
+                    None
+                    if mention_id is None
+                    else input_id(mention_id, "Mention", "inReplyToMentionId")
                 ),
             )
 
@@ -263,12 +250,12 @@ class ReplyMutations:
             return await update_draft(
                 uow,
                 grantee=grantee,
-                reply_id=_id(input.reply_id, "Reply", "replyId"),
+                reply_id=input_id(input.reply_id, "Reply", "replyId"),
                 text=input.text,
                 qna_version_ids=(
                     None
                     if versions is None
-                    else [_id(value, "QnaVersion", "qnaVersionIds") for value in versions]
+                    else [input_id(value, "QnaVersion", "qnaVersionIds") for value in versions]
                 ),
             )
 
@@ -285,7 +272,7 @@ class ReplyMutations:
     ) -> ReplySubmitPayload:
         async def use_case(uow: UnitOfWork, grantee: Grantee) -> ReplyModel:
             return await submit_reply(
-                uow, grantee=grantee, reply_id=_id(input.reply_id, "Reply", "replyId")
+                uow, grantee=grantee, reply_id=input_id(input.reply_id, "Reply", "replyId")
             )
 
         outcome = await _run(info.context, "replyId", use_case)
@@ -304,7 +291,10 @@ class ReplyMutations:
 
         async def use_case(uow: UnitOfWork, grantee: Grantee) -> ReplyModel:
             return await send_reply(
-                uow, grantee=grantee, reply_id=_id(input.reply_id, "Reply", "replyId"), queue=queue
+                uow,
+                grantee=grantee,
+                reply_id=input_id(input.reply_id, "Reply", "replyId"),
+                queue=queue,
             )
 
         outcome = await _run(info.context, "replyId", use_case)
@@ -323,7 +313,7 @@ class ReplyMutations:
     ) -> ReplyCancelPayload:
         async def use_case(uow: UnitOfWork, grantee: Grantee) -> ReplyModel:
             return await cancel_reply(
-                uow, grantee=grantee, reply_id=_id(input.reply_id, "Reply", "replyId")
+                uow, grantee=grantee, reply_id=input_id(input.reply_id, "Reply", "replyId")
             )
 
         outcome = await _run(info.context, "replyId", use_case)
@@ -342,7 +332,7 @@ class ReplyMutations:
             return await move_to_private(
                 uow,
                 grantee=grantee,
-                conversation_id=_id(input.conversation_id, "Conversation", "conversationId"),
+                conversation_id=input_id(input.conversation_id, "Conversation", "conversationId"),
                 public_text=input.public_text,
                 private_text=input.private_text,
             )
@@ -376,7 +366,7 @@ class ReplyMutations:
             return await react(
                 uow,
                 grantee=grantee,
-                mention_id=_id(input.mention_id, "Mention", "mentionId"),
+                mention_id=input_id(input.mention_id, "Mention", "mentionId"),
                 reaction=Reaction(input.reaction).value,
                 queue=queue,
             )
