@@ -16,8 +16,11 @@ from api.graphql.approvals.errors import ApprovalUserError, approval_user_error
 from api.graphql.approvals.types import ApprovalRequest
 from api.graphql.context import ParleyContext
 from api.graphql.ids import from_global_id
+from api.graphql.use_cases import run_use_case
 from domain.approvals.models import ApprovalRequest as ApprovalRequestModel
 from domain.approvals.service import Decision, decide_approval
+from domain.authz.policy import Grantee
+from domain.db.uow import UnitOfWork
 from domain.shared.errors import DomainError, NotFoundError
 
 
@@ -76,19 +79,18 @@ class ApprovalMutations:
     async def approval_decide(
         self, info: Info[ParleyContext, None], input: ApprovalDecideInput
     ) -> ApprovalDecidePayload:
-        context = info.context
-        grantee = await context.grantee()
-        decided: ApprovalRequestModel
+
+        async def decide(uow: UnitOfWork, grantee: Grantee) -> ApprovalRequestModel:
+            return await decide_approval(
+                uow,
+                grantee=grantee,
+                approval_id=_approval_id(input.approval_id),
+                decision=_DECISIONS[ApprovalDecisionKind(input.decision)],
+                comment=(input.comment or "").strip() or None,
+            )
+
         try:
-            async with context.unit_of_work() as uow:
-                decided = await decide_approval(
-                    uow,
-                    grantee=grantee,
-                    approval_id=_approval_id(input.approval_id),
-                    decision=_DECISIONS[ApprovalDecisionKind(input.decision)],
-                    comment=(input.comment or "").strip() or None,
-                )
-                await uow.commit()
+            decided = await run_use_case(info.context, decide)
         except DomainError as error:
             return ApprovalDecidePayload(
                 approval_request=None, user_errors=[approval_user_error(error, "approvalId")]

@@ -6,7 +6,6 @@ nothing and reports a user error.
 """
 
 import uuid
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
@@ -28,6 +27,7 @@ from api.graphql.knowledge.inputs import (
 )
 from api.graphql.knowledge.loaders import knowledge_loaders
 from api.graphql.knowledge.types import QnaEntry, QnaVersion, ToneGuidelineVersion
+from api.graphql.use_cases import UseCase, run_use_case
 from domain.approvals.models import ApprovalRequest as ApprovalRequestModel
 from domain.authz.policy import Grantee
 from domain.db.uow import UnitOfWork
@@ -52,21 +52,14 @@ class _Outcome(Generic[ResultT]):
     errors: list[KnowledgeUserError] = field(default_factory=list)
 
 
-UseCase = Callable[[UnitOfWork, Grantee], Awaitable[ResultT]]
-
-
 async def _run(
     context: ParleyContext, default_field: str, use_case: UseCase[ResultT]
 ) -> _Outcome[ResultT]:
-    """Run one use case in one unit of work as the caller; domain errors become user errors."""
-    grantee = await context.grantee()
+    """Run one use case as the caller; domain errors become user errors."""
     try:
-        async with context.unit_of_work() as uow:
-            value = await use_case(uow, grantee)
-            await uow.commit()
+        return _Outcome(await run_use_case(context, use_case))
     except DomainError as error:
         return _Outcome(None, [knowledge_user_error(error, default_field)])
-    return _Outcome(value)
 
 
 async def _entry_of(context: ParleyContext, entry_id: uuid.UUID) -> QnaEntry | None:

@@ -5,7 +5,6 @@ commits once; a send's job is enqueued only after that commit, so a refused or
 failed mutation queues nothing.
 """
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
@@ -17,6 +16,7 @@ from api.graphql.conversations.types import Conversation
 from api.graphql.ids import from_global_id, input_id, to_global_id
 from api.graphql.replies.errors import ReplyUserError, approval_required_error, reply_user_error
 from api.graphql.replies.types import Reaction, Reply, ToneFinding, tone_findings
+from api.graphql.use_cases import UseCase, run_use_case
 from domain.authz.policy import Grantee
 from domain.db.uow import UnitOfWork
 from domain.replies.errors import ToneFindingsError
@@ -185,22 +185,15 @@ class _Outcome(Generic[ResultT]):
     findings: list[ToneFinding] = field(default_factory=list)
 
 
-UseCase = Callable[[UnitOfWork, Grantee], Awaitable[ResultT]]
-
-
 async def _run(
     context: ParleyContext, default_field: str, use_case: UseCase[ResultT]
 ) -> _Outcome[ResultT]:
-    """Run one use case in one unit of work as the caller; domain errors become user errors."""
-    grantee = await context.grantee()
+    """Run one use case as the caller; domain errors become user errors."""
     try:
-        async with context.unit_of_work() as uow:
-            value = await use_case(uow, grantee)
-            await uow.commit()
+        return _Outcome(await run_use_case(context, use_case))
     except DomainError as error:
         blocking = tone_findings(error.findings) if isinstance(error, ToneFindingsError) else []
         return _Outcome(None, [reply_user_error(error, default_field)], blocking)
-    return _Outcome(value)
 
 
 def _reply(value: ReplyModel | None) -> Reply | None:
