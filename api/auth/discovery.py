@@ -11,8 +11,24 @@ from api.auth.oauth.routes import (
     REVOCATION_PATH,
     TOKEN_PATH,
 )
+from api.auth.oauth.userinfo import USERINFO_PATH
 from api.services import services_of
 from domain.authz.policy import ALL_SCOPES
+
+#: Claims of id_tokens and userinfo answers (`name` with scope profile, `email` with email).
+CLAIMS_SUPPORTED = (
+    "iss",
+    "sub",
+    "aud",
+    "azp",
+    "exp",
+    "iat",
+    "auth_time",
+    "nonce",
+    "at_hash",
+    "name",
+    "email",
+)
 
 
 async def jwks(request: Request) -> JSONResponse:
@@ -31,6 +47,7 @@ def _metadata(issuer: str) -> dict[str, object]:
         "token_endpoint": f"{issuer}{TOKEN_PATH}",
         "revocation_endpoint": f"{issuer}{REVOCATION_PATH}",
         "introspection_endpoint": f"{issuer}{INTROSPECTION_PATH}",
+        "userinfo_endpoint": f"{issuer}{USERINFO_PATH}",
         "scopes_supported": ["openid", "profile", "email", *ALL_SCOPES],
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
@@ -44,7 +61,10 @@ def _metadata(issuer: str) -> dict[str, object]:
         "introspection_endpoint_auth_methods_supported": list(CONFIDENTIAL_AUTH_METHODS),
         "id_token_signing_alg_values_supported": ["RS256"],
         "subject_types_supported": ["public"],
-        "claims_supported": ["sub", "iss", "aud", "exp", "iat", "tid", "scope", "email"],
+        "claims_supported": list(CLAIMS_SUPPORTED),
+        "claims_parameter_supported": False,
+        "request_parameter_supported": False,
+        "request_uri_parameter_supported": False,
     }
 
 

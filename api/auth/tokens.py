@@ -54,6 +54,16 @@ class TokenService:
         self.issuer = issuer
         self.audience = audience
 
+    @property
+    def signing_key(self) -> RSAKey:
+        """The private key; for signing other JWTs of this issuer (OpenID Connect id_tokens)."""
+        return self._signing_key
+
+    @property
+    def key_id(self) -> str:
+        """The `kid` of the signing key, as published in the JWKS."""
+        return str(self._signing_key.kid)
+
     def issue(
         self,
         *,

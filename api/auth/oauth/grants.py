@@ -12,7 +12,9 @@ from authlib.oauth2.rfc6749.util import scope_to_list
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint
+from authlib.oidc.core.grants.util import is_openid_scope
 
+from api.auth.oauth.oidc_claims import CodeIdentityClaims
 from api.auth.oauth.records import (
     CONFIDENTIAL_AUTH_METHODS,
     PUBLIC_AUTH_METHOD,
@@ -53,9 +55,23 @@ class S256CodeChallenge(CodeChallenge):  # type: ignore[misc]
 
 
 class ParleyAuthorizationCodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[misc]
-    """The code grant: confidential clients authenticate, public ones rely on PKCE."""
+    """The code grant: confidential clients authenticate, public ones rely on PKCE.
+
+    An OpenID request's code carries its `nonce` and the sign-in time for the
+    id_token (`oidc_claims.CodeIdentityClaims`).
+    """
 
     TOKEN_ENDPOINT_AUTH_METHODS = CLIENT_AUTH_METHODS
+
+    def generate_authorization_code(self) -> str:
+        code: str = super().generate_authorization_code()
+        if not is_openid_scope(self.request.payload.scope):
+            return code
+        owner: ResourceOwner = self.request.user
+        identity = CodeIdentityClaims(
+            nonce=self.request.payload.data.get("nonce"), auth_time=owner.authenticated_at
+        )
+        return identity.attach_to(code)
 
     def save_authorization_code(self, code: str, request: Any) -> None:
         owner: ResourceOwner = request.user
@@ -84,7 +100,9 @@ class ParleyAuthorizationCodeGrant(grants.AuthorizationCodeGrant):  # type: igno
         )
         if redemption.reuse_detected:
             exchange.keep_on_failure()
-        return CodeRecord(redemption.credential) if redemption.credential else None
+        if redemption.credential is None:
+            return None
+        return CodeRecord(redemption.credential, identity=CodeIdentityClaims.read_from(code))
 
     def delete_authorization_code(self, authorization_code: CodeRecord) -> None:
         # Redeeming marked it used; it stays until it expires so a reuse is caught.
@@ -152,7 +170,12 @@ def _current_owner(grant: Any, user_id: Any) -> ResourceOwner | None:
     )
     if member is None:
         return None
-    return ResourceOwner(user_id=member.user.id, role=member.membership.role)
+    return ResourceOwner(
+        user_id=member.user.id,
+        role=member.membership.role,
+        email=member.user.email,
+        name=member.user.display_name,
+    )
 
 
 class ParleyRevocationEndpoint(RevocationEndpoint):  # type: ignore[misc]

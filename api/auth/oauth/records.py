@@ -1,12 +1,14 @@
 """What authlib's hooks see: our clients, users, codes and tokens behind its mixins."""
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from authlib.oauth2.rfc6749 import AuthorizationCodeMixin, ClientMixin, TokenMixin
+from authlib.oauth2.rfc6749 import ClientMixin, TokenMixin
 from authlib.oauth2.rfc6749.util import scope_to_list
+from authlib.oidc.core import AuthorizationCodeMixin
 
+from api.auth.oauth.oidc_claims import CodeIdentityClaims
 from api.auth.tokens import AccessToken
 from domain.authz.policy import Role
 from domain.oauth import service as oauth_service
@@ -80,10 +82,17 @@ class OAuthClient(ClientMixin):  # type: ignore[misc]
 
 @dataclass(frozen=True, slots=True)
 class ResourceOwner:
-    """The signed-in member who approved, with the role that bounds their scopes."""
+    """The signed-in member who approved, with the role that bounds their scopes.
+
+    `email` and `name` are the OpenID claims about them; `authenticated_at`
+    (Unix seconds) is when they signed in, known while they approve.
+    """
 
     user_id: uuid.UUID
     role: Role
+    email: str = ""
+    name: str = ""
+    authenticated_at: int | None = None
 
     def get_user_id(self) -> str:
         return str(self.user_id)
@@ -94,9 +103,14 @@ class ResourceOwner:
 
 @dataclass(frozen=True, eq=False)
 class CodeRecord(AuthorizationCodeMixin):  # type: ignore[misc]
-    """A redeemed authorization code; PKCE reads `code_challenge(_method)` from it."""
+    """A redeemed authorization code; PKCE reads `code_challenge(_method)` from it.
+
+    `identity` holds the OpenID Connect `nonce` and `auth_time` carried in the
+    presented code itself (`oidc_claims.CodeIdentityClaims`).
+    """
 
     record: AuthorizationCode
+    identity: CodeIdentityClaims = field(default_factory=CodeIdentityClaims)
 
     @property
     def code_challenge(self) -> str:
@@ -111,6 +125,12 @@ class CodeRecord(AuthorizationCodeMixin):  # type: ignore[misc]
 
     def get_scope(self) -> str:
         return format_scopes(self.record.scopes)
+
+    def get_nonce(self) -> str | None:
+        return self.identity.nonce
+
+    def get_auth_time(self) -> int | None:
+        return self.identity.auth_time
 
 
 @dataclass(frozen=True, eq=False)

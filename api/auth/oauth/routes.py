@@ -1,5 +1,7 @@
 """The OAuth 2 endpoints: authorize (sign-in and consent pages), token, revoke, introspect.
 
+Also OpenID Connect's userinfo (`userinfo.py`).
+
 Each request opens one `OAuthExchange` in the tenant its client id names,
 builds a `ParleyAuthorizationServer` over it and drives authlib in a worker
 thread (`run_in_threadpool`): authlib and argon2 block, the event loop does
@@ -46,6 +48,7 @@ from api.auth.oauth.throttle import (
     RedisLoginFailureCounter,
     failure_key,
 )
+from api.auth.oauth.userinfo import USERINFO_PATH, userinfo
 from api.services import Services, services_of
 from domain.oauth import service as oauth_service
 from domain.oauth.rules import LoginThrottle, granted_scopes
@@ -76,6 +79,7 @@ def oauth_routes(*, throttle: LoginThrottle | None = None) -> list[Route]:
         Route(TOKEN_PATH, endpoints.token, methods=["POST"]),
         Route(REVOCATION_PATH, endpoints.revoke, methods=["POST"]),
         Route(INTROSPECTION_PATH, endpoints.introspect, methods=["POST"]),
+        Route(USERINFO_PATH, userinfo, methods=["GET", "POST"]),
     ]
 
 
@@ -399,7 +403,13 @@ class AuthorizationFlow:
                 return to_starlette_response(
                     self.server.handle_error_response(self.oauth_request, error)
                 )
-            owner = ResourceOwner(user_id=member.user.id, role=member.membership.role)
+            owner = ResourceOwner(
+                user_id=member.user.id,
+                role=member.membership.role,
+                email=member.user.email,
+                name=member.user.display_name,
+                authenticated_at=self.session.signed_in_at,
+            )
         answer: OAuthResponse = await run_in_threadpool(
             self.server.create_authorization_response, self.oauth_request, owner, self.grant
         )

@@ -26,6 +26,7 @@ from api.auth.oauth.grants import (
     ParleyRevocationEndpoint,
     S256CodeChallenge,
 )
+from api.auth.oauth.oidc import ParleyOpenIDCode
 from api.auth.oauth.records import (
     AccessTokenRecord,
     OAuthClient,
@@ -55,7 +56,8 @@ class IssuedAccessToken:
 class ParleyAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
     """authlib's server with Parley's grants, endpoints, clients and tokens.
 
-    Grants: authorization_code (PKCE S256 required), client_credentials,
+    Grants: authorization_code (PKCE S256 required; OpenID Connect id_tokens
+    for the `openid` scope), client_credentials,
     refresh_token (rotating). Endpoints: revocation (RFC 7009) and
     introspection (RFC 7662). Scopes of every token: what was asked (or the
     client's default), within the client's registration, within what the
@@ -72,7 +74,10 @@ class ParleyAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
         self.access_token_ttl_seconds = access_token_ttl_seconds
         self.issued_access_token: IssuedAccessToken | None = None
         self.register_token_generator("default", self._generate_token)
-        self.register_grant(ParleyAuthorizationCodeGrant, [S256CodeChallenge(required=True)])
+        self.register_grant(
+            ParleyAuthorizationCodeGrant,
+            [S256CodeChallenge(required=True), ParleyOpenIDCode(tokens=tokens)],
+        )
         self.register_grant(ParleyClientCredentialsGrant)
         self.register_grant(ParleyRefreshTokenGrant)
         self.register_endpoint(ParleyRevocationEndpoint)

@@ -66,7 +66,13 @@ async def test_code_flow_with_pkce_then_the_viewer_contract_operation(
         )
     assert response.status_code == 200
     viewer = response.json()["data"]["viewer"]
-    assert viewer["user"]["email"] == "agent@acme.example"
+    assert viewer["actor"] == {
+        "__typename": "User",
+        "id": viewer["actor"]["id"],
+        "email": "agent@acme.example",
+        "displayName": "agent",
+    }
+    assert viewer["apiClient"]["clientId"] == created.client.client_id
     assert viewer["tenant"]["slug"] == "acme-care"
     assert viewer["role"] == "AGENT"
     assert viewer["scopes"] == ["inbox:read", "inbox:write"]
@@ -102,7 +108,7 @@ async def test_a_public_client_uses_pkce_without_a_secret(
         )
     assert token["scope"] == "inbox:read"
     response = await run_viewer(client, token["access_token"])
-    assert response.json()["data"]["viewer"]["user"]["email"] == "agent@acme.example"
+    assert response.json()["data"]["viewer"]["actor"]["email"] == "agent@acme.example"
 
 
 @dataclass

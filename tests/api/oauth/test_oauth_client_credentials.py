@@ -116,6 +116,14 @@ async def test_a_cli_created_client_gets_a_token_and_reads_its_viewer(
     as_user = await ask(client, by_post.json()["access_token"], "{ viewer { user { email } } }")
     assert as_user.json()["data"] is None
     assert as_user.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    as_actor = await ask(
+        client,
+        by_post.json()["access_token"],
+        "{ viewer { actor { __typename ... on ApiClient { clientId } ... on User { email } } } }",
+    )
+    assert as_actor.json()["data"] == {
+        "viewer": {"actor": {"__typename": "ApiClient", "clientId": client_id}}
+    }
 
 
 async def test_the_secret_is_shown_once_and_stored_only_as_an_argon2_hash(
