@@ -129,6 +129,14 @@ _SHORT_ENDINGS = frozenset(
         "مون",
         "تون",
         "شون",
+        # Persian plural and colloquial verb endings ("دزدن": "they are thieves").
+        "ان",
+        "ن",
+        "ید",
+        "ند",
+        "یم",
+        "ین",
+        "ای",
     }
 )
 
@@ -159,6 +167,10 @@ class Keyword:
     words: tuple[_KeywordWord, ...]
 
 
+# A mention's text is split by the cue reader, the event matcher and the route matcher in
+# turn, and event titles on every mention: a small cache serves those repeats. It is far
+# smaller than a batch, so it holds nothing across batches but the titles.
+@lru_cache(maxsize=128)
 def split_words(text: str) -> TextWords:
     """Split ``text`` into words (letters and digits), case-folded and normalised."""
     exact = tuple(_WORD.findall(_normalise(text)))

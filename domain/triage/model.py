@@ -38,8 +38,9 @@ __all__ = [
 ]
 
 MENTION_KINDS = ("post", "comment", "reply", "dm", "review")
-# Chosen by measurement (docs/triage.md): about one mention in twenty-five goes to the full
-# stage, which keeps the pipeline above 200 mentions/s on two cores.
+# Chosen by measurement (docs/triage.md): about one mention in thirty goes to the full
+# stage, which keeps the pipeline above 200 mentions/s on two cores unless they are heavily
+# oversubscribed.
 DEFAULT_CASCADE_THRESHOLD = 0.5
 _EMBED_CHUNK = 32
 _FAST_C = 10.0

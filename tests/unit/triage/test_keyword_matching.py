@@ -83,6 +83,9 @@ def test_does_not_match_unrelated_words(keyword: str, text: str) -> None:
         ("503", "ciągle błąd 503."),
         ("115-ФЗ", "Заблокировали счёт по 115-ФЗ"),
         ("не я", "Это не я!"),
+        # Persian plural and colloquial verb endings.
+        ("دزد", "همه اپراتورها یه مشت دزدن"),
+        ("نت ندار", "همکارام می‌گن نت ندارن"),
     ],
 )
 def test_short_keywords_match_themselves_and_case_endings(keyword: str, text: str) -> None:

@@ -135,7 +135,7 @@ def test_public_card_number_moves_to_private_and_goes_to_billing(triager: Triage
         },
         "reasons": [
             "language en: detector: 'en'",
-            "category complaint: text model 0.91; complaint words 'refund', 'charged', 'twice'",
+            "category complaint: text model 0.95; complaint words 'refund', 'charged', 'twice'",
             "sentiment negative: complaint is negative",
             "hot: complaint words 'refund', 'charged', 'twice' + premium brand",
             "sensitive data: booking_reference, card_number → move to private",
