@@ -6,7 +6,9 @@ one. The document's text holds the question variants, the answer, the product
 and the tags as written (for people and for backends that analyse languages),
 followed by a line of search keys (`domain.knowledge.text`): the variants count
 twice there because a customer's question reads like a variant more than like
-an answer. `fields` carry what a suggestion shows without reading the database.
+an answer. A last line holds the same words' stem trigrams (`stem_grams`),
+weighted the same way, for the suggestions' fuzzy second signal. `fields`
+carry what a suggestion shows without reading the database.
 """
 
 import difflib
@@ -19,7 +21,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Final
 
 from domain.knowledge.errors import InvalidQnaRecordError
-from domain.knowledge.text import LANGUAGES, keys_line, search_key, words
+from domain.knowledge.text import LANGUAGES, grams_line, keys_line, search_key, words
 from domain.shared.ports import SearchDocument
 
 QNA_INDEX: Final = "qna"
@@ -109,7 +111,13 @@ def qna_search_document(entry: QnaSearchEntry) -> SearchDocument:
     meta = [entry.product, *entry.tags] if entry.product else list(entry.tags)
     key_texts = [*entry.question_variants] * VARIANT_WEIGHT + [entry.answer, *meta]
     text = "\n".join(
-        [*entry.question_variants, entry.answer, *meta, keys_line(key_texts, entry.language)]
+        [
+            *entry.question_variants,
+            entry.answer,
+            *meta,
+            keys_line(key_texts, entry.language),
+            grams_line(key_texts, entry.language),
+        ]
     )
     return SearchDocument(
         id=entry.entry_id,

@@ -10,6 +10,9 @@ diacritics, with one inflectional ending removed by a light per-language
 stemmer, and cut to `KEY_LENGTH` characters. Keys are what the Q&A index
 stores next to the original text and what suggestion queries ask for, so both
 search backends match inflected forms the same way, whether or not they stem.
+The character trigrams of a word's stem (`stem_grams`) are a second, fuzzier
+signal for words that share a root but not a key: derivations with another
+prefix or suffix ("spóźnia" / "opóźnienie": `spozn` / `opozni`).
 """
 
 import re
@@ -23,6 +26,10 @@ LANGUAGES: Final = ("pl", "ru", "it", "fa", "en")
 #: ("zgłoszenia", "zgłoszeniu") share their first letters more reliably than
 #: any ending list.
 KEY_LENGTH: Final = 6
+#: Characters of the fuzzy second signal's n-grams (see `stem_grams`).
+GRAM_LENGTH: Final = 3
+#: Starts every n-gram token: letters and a digit stay one token in both backends.
+GRAM_MARK: Final = "3"
 #: Shortest stem a stemmer leaves; shorter words keep their endings.
 _MIN_STEM: Final = 3
 
@@ -95,13 +102,8 @@ def search_key(word: str, language: str) -> str:
     Numbers keep all their digits; words of an unsupported language are only
     folded and cut.
     """
-    # A Persian word and its suffix written with or without the non-joiner are one key.
-    normal = fold(normalize(word)).replace(_ZERO_WIDTH_NON_JOINER, "")
-    if normal.isdigit():
-        return normal
-    stemmer = _STEMMERS.get(language)
-    stem = stemmer(normal) if stemmer else normal
-    return stem[:KEY_LENGTH]
+    stem = _stem(word, language)
+    return stem if stem.isdigit() else stem[:KEY_LENGTH]
 
 
 def is_stop_word(word: str, language: str) -> bool:
@@ -123,6 +125,34 @@ def content_keys(text: str, language: str) -> tuple[str, ...]:
     return tuple(keys)
 
 
+def stem_grams(word: str, language: str) -> tuple[str, ...]:
+    """The character trigrams of a word's stem, each written as an index token.
+
+    A stem shorter than four characters (or a number) has none: its search key
+    already says all there is. Tokens start with `GRAM_MARK`, so a trigram
+    never meets a search key or a word of the text.
+    """
+    stem = _stem(word, language)
+    if stem.isdigit():
+        return ()
+    return tuple(
+        GRAM_MARK + stem[start : start + GRAM_LENGTH]
+        for start in range(len(stem) - GRAM_LENGTH + 1)
+        if len(stem) > GRAM_LENGTH
+    )
+
+
+def grams_line(texts: Iterable[str], language: str) -> str:
+    """The trigram tokens of every content word of `texts`, space-separated, repeats kept."""
+    return " ".join(
+        gram
+        for text in texts
+        for word in words(text)
+        if not is_stop_word(word.text, language) and len(word.normal) >= 2
+        for gram in stem_grams(word.text, language)
+    )
+
+
 def keys_line(texts: Iterable[str], language: str) -> str:
     """Every content key of `texts`, space-separated, repeats kept (term frequency counts)."""
     keys = [
@@ -132,6 +162,16 @@ def keys_line(texts: Iterable[str], language: str) -> str:
         if not is_stop_word(word.text, language) and len(word.normal) >= 2
     ]
     return " ".join(keys)
+
+
+def _stem(word: str, language: str) -> str:
+    """`word` normalised, folded and stemmed for `language`; a number stays whole."""
+    # A Persian word and its suffix written with or without the non-joiner are one key.
+    normal = fold(normalize(word)).replace(_ZERO_WIDTH_NON_JOINER, "")
+    if normal.isdigit():
+        return normal
+    stemmer = _STEMMERS.get(language)
+    return stemmer(normal) if stemmer else normal
 
 
 def _strip_one(word: str, endings: tuple[str, ...], min_stem: int) -> str:

@@ -24,7 +24,7 @@ offsets into the draft, end exclusive) it is about:
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Final
 
@@ -70,6 +70,7 @@ __all__ = [
     "ToneFindingCode",
     "ToneGuidelines",
     "address_markers",
+    "check_qna_answer",
     "check_tone",
     "tone_guidelines_from_config",
 ]
@@ -120,6 +121,7 @@ def check_tone(
     language: str,
     channel_kind: str | None,
     context_category: str | None,
+    keep_signature_room: bool = True,
 ) -> tuple[ToneFinding, ...]:
     """Every finding for the draft `text`, ordered by position, then code.
 
@@ -128,6 +130,8 @@ def check_tone(
     the reply goes to (`ChannelKind` values such as "x", for its length
     limit); `context_category` the conversation's triage category ("complaint",
     "outage", "praise"…) or None when unknown (context rules are then skipped).
+    `keep_signature_room` keeps room in the length budget for a signature the
+    system appends at send time (False for a text that is not sent as is).
     """
     tokens = tokenize(text, language)
     findings: list[ToneFinding] = []
@@ -149,9 +153,42 @@ def check_tone(
     )
     findings.extend(_emoji(text, guidelines.emoji, context_category))
     findings.extend(_signature(text, guidelines.signature))
-    findings.extend(_length(text, guidelines, channel_kind))
+    findings.extend(_length(text, guidelines, channel_kind, keep_signature_room))
     findings.extend(_required_phrases(text, tokens, language, guidelines, context_category))
     return tuple(sorted(findings, key=lambda finding: (finding.start, finding.code, finding.end)))
+
+
+def check_qna_answer(
+    answer: str, *, guidelines: ToneGuidelines, language: str
+) -> tuple[ToneFinding, ...]:
+    """The findings on a Q&A answer: the client's reference text, not yet a reply.
+
+    The same checks as `check_tone`, with what a reply-to-be does not know
+    left out: no channel (so no channel or platform length limit: those apply
+    to the draft that uses the answer, when its channel is known), no triage
+    context, and no room kept for a signature the system appends to the
+    reply. The brand's `max_reply_chars` limits replies, not reference texts:
+    an answer longer than it gets a `too_long` *warning* (whoever answers
+    from it must shorten it; the reply's own check makes that an error), so
+    an answer passes its brand's check when it has no error finding.
+    An answer never carries the agent's signature (the reply does), so no
+    `missing_signature`; a signature typed into it is still reported.
+    """
+    findings = check_tone(
+        answer,
+        guidelines=guidelines,
+        language=language,
+        channel_kind=None,
+        context_category=None,
+        keep_signature_room=False,
+    )
+    return tuple(
+        replace(finding, severity=Severity.WARNING)
+        if finding.code is ToneFindingCode.TOO_LONG
+        else finding
+        for finding in findings
+        if finding.code is not ToneFindingCode.MISSING_SIGNATURE
+    )
 
 
 # --- form of address -------------------------------------------------------------------------
@@ -559,7 +596,7 @@ def _signature_pattern(signature_format: str) -> re.Pattern[str]:
 
 
 def _length(
-    text: str, guidelines: ToneGuidelines, channel_kind: str | None
+    text: str, guidelines: ToneGuidelines, channel_kind: str | None, keep_signature_room: bool
 ) -> Iterable[ToneFinding]:
     limits: list[tuple[int, str]] = []
     if guidelines.max_reply_chars is not None:
@@ -584,7 +621,7 @@ def _length(
     limit, holder = min(limits)
     signature = guidelines.signature
     reserve = 0
-    if signature is not None and signature.appended_by_system:
+    if keep_signature_room and signature is not None and signature.appended_by_system:
         reserve = len(signature.example or signature.format) + 1  # and a line break
     budget = max(limit - reserve, 0)
     length, reached = counted_length(text.rstrip(), channel_kind)

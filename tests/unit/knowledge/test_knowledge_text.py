@@ -7,10 +7,12 @@ from domain.knowledge.text import (
     Word,
     content_keys,
     fold,
+    grams_line,
     is_stop_word,
     keys_line,
     normalize,
     search_key,
+    stem_grams,
     words,
 )
 
@@ -104,3 +106,17 @@ def test_content_keys_drop_function_words_and_repeat_nothing(
 
 def test_keys_line_keeps_repeats_for_term_frequency() -> None:
     assert keys_line(["Szkodę zgłoszono", "szkody i szkoda"], "pl") == "szkod zglosz szkod szkod"
+
+
+def test_stem_grams_are_marked_trigrams_of_the_folded_stem() -> None:
+    assert stem_grams("spóźnia", "pl") == ("3spo", "3poz", "3ozn")
+    assert stem_grams("opóźnienie", "pl") == ("3opo", "3poz", "3ozn", "3zni")
+    # Short stems and numbers have none: their search key says it all.
+    assert stem_grams("kot", "pl") == ()
+    assert stem_grams("2026", "pl") == ()
+
+
+def test_grams_line_keeps_repeats_and_leaves_stop_words_out() -> None:
+    assert grams_line(["Holownik się spóźnia", "spóźnia"], "pl") == (
+        "3hol 3olo 3low 3own 3wni 3nik 3spo 3poz 3ozn 3spo 3poz 3ozn"
+    )

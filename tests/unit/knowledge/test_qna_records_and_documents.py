@@ -139,7 +139,12 @@ def test_the_search_document_carries_text_keys_and_what_a_suggestion_shows() -> 
         "AC\n"
         "szkoda\n"
         # The variants count twice in the key line.
-        "zglos szkod zglos wypade zglos szkod zglos wypade szkod zglasz aplika ac szkod"
+        "zglos szkod zglos wypade zglos szkod zglos wypade szkod zglasz aplika ac szkod\n"
+        # The same words' stem trigrams, weighted the same way (the fuzzy signal).
+        "3zgl 3glo 3los 3szk 3zko 3kod 3zgl 3glo 3los 3wyp 3ypa 3pad 3ade 3dek "
+        "3zgl 3glo 3los 3szk 3zko 3kod 3zgl 3glo 3los 3wyp 3ypa 3pad 3ade 3dek "
+        "3szk 3zko 3kod 3zgl 3gla 3las 3asz 3sza 3zam 3apl 3pli 3lik 3ika 3kac 3acj "
+        "3szk 3zko 3kod"
     )
     assert document.fields == {
         "entry_id": "qna-7",
