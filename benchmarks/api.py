@@ -3,42 +3,48 @@
 Run from the project root with a database you may empty (the test database is fine)::
 
     PARLEY_TEST_DATABASE_URL=... PARLEY_TEST_DATABASE_OWNER_URL=... \
-        .venv/bin/python -m benchmarks.api [--conversations N] [--requests N]
+        .venv/bin/python -m benchmarks.api [--conversations N] [--rounds N] [--uvicorn-workers N]
 
 (as a module: run as a file, this file's name would shadow the `api` package).
 
 The database is EMPTIED before and after. It seeds one agency with 5 brands and
 N conversations (default 100,000; one message each, a customer per 5
 conversations, a third assigned, half with an SLA due time) by bulk insert,
-then serves, in-process over ASGI, at 10 concurrent clients:
+then serves, at 10 concurrent clients, in-process over ASGI (the default) or
+from `uvicorn --workers N` processes over HTTP on loopback, as production runs
+(`--uvicorn-workers N`; both apps then get the same server setup):
 
 1. the GraphQL inbox page of 50 (hot first, then SLA due, then oldest) with
    customer, last message, assignee and SLA due time, each client walking 10
    pages by cursor and starting again;
 2. a plain Starlette JSON endpoint that runs the same statements (the caller's
-   membership, the inbox page, then one batch each for customers, last messages
-   and assignees, each in its own unit of work, as the DataLoaders do) and
-   returns the same rows.
+   membership and the inbox page in one unit of work, as the GraphQL resolver
+   does, then one batch each for customers, last messages and assignees, each
+   in its own unit of work, as the DataLoaders do) and returns the same rows.
 
 Rounds of both alternate (10 pages per client each), so changes in the machine's
 load hit both alike. Prints one JSON object: p50/p95/max latency and requests/s
-of both, and the ratio of GraphQL's throughput to plain Starlette's. After
-start-up the objects alive are frozen out of garbage collection (`gc.freeze()`,
-as a long-running server should; `--no-gc-freeze` to compare). The GraphQL rate limiter stays on
-(with a bucket too large to refuse), so its Redis round trip is measured.
+of both, the ratio of GraphQL's throughput to plain Starlette's, and the load
+average. After start-up the objects alive are frozen out of garbage collection
+(`gc.freeze()`, as a long-running server should; `--no-gc-freeze` to compare,
+in-process only). The GraphQL rate limiter stays on (with a bucket too large
+to refuse), so its Redis round trip is measured.
 """
 
 import argparse
 import asyncio
+import contextlib
 import gc
 import json
 import os
 import random
+import socket
 import statistics
 import sys
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -250,8 +256,14 @@ async def analyze(owner_url: str) -> None:
     await engine.dispose()
 
 
-def plain_app(services: Services, tenant_id: uuid.UUID, user_id: uuid.UUID) -> Starlette:
-    """The same statements as the GraphQL page, serialised by hand."""
+def plain_app(
+    services: Services, tenant_id: uuid.UUID, user_id: uuid.UUID, *, owns_services: bool = False
+) -> Starlette:
+    """The same statements as the GraphQL page, serialised by hand.
+
+    With `owns_services` the app closes the services when its lifespan ends (as
+    `create_app` does), for serving it from its own process.
+    """
     scopes = frozenset(scopes_for_role(Role.AGENT))
     actor = Actor.user(user_id)
 
@@ -263,7 +275,6 @@ def plain_app(services: Services, tenant_id: uuid.UUID, user_id: uuid.UUID) -> S
         window = KeysetWindow(limit=PAGE_SIZE, after=decode_cursor(after) if after else None)
         async with unit_of_work() as uow:
             grantee = (await load_member(uow, user_id=user_id, scopes=scopes)).grantee
-        async with unit_of_work() as uow:
             rows = await list_inbox(
                 uow,
                 grantee=grantee,
@@ -328,7 +339,106 @@ def plain_app(services: Services, tenant_id: uuid.UUID, user_id: uuid.UUID) -> S
             }
         )
 
-    return Starlette(routes=[Route("/inbox", page)])
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            if owns_services:
+                await services.aclose()
+
+    return Starlette(routes=[Route("/inbox", page)], lifespan=lifespan)
+
+
+# --- serving from uvicorn processes, as in production ---------------------------
+
+#: Environment passing the seeded tenant and agent to the server processes.
+TENANT_VARIABLE = "PARLEY_BENCH_TENANT_ID"
+AGENT_VARIABLE = "PARLEY_BENCH_AGENT_ID"
+
+
+def benchmark_settings() -> Settings:
+    """The settings of `.env` on the test database, the rate limiter on but never refusing."""
+    database_url = os.environ.get("PARLEY_TEST_DATABASE_URL")
+    owner_url = os.environ.get("PARLEY_TEST_DATABASE_OWNER_URL")
+    if not database_url or not owner_url:
+        sys.exit("set PARLEY_TEST_DATABASE_URL and PARLEY_TEST_DATABASE_OWNER_URL")
+    base = Settings(_env_file=ROOT / ".env")
+    return base.model_copy(
+        update={
+            "environment": "test",
+            "database_url": database_url,
+            "database_owner_url": owner_url,
+            "graphql_rate_limit_points": 10**9,
+            "graphql_rate_limit_restore_per_second": 10.0**9,
+        }
+    )
+
+
+def graphql_server() -> Starlette:
+    """uvicorn factory: the API app, start-up objects frozen out of garbage collection."""
+    app = create_app(benchmark_settings())
+    gc.freeze()
+    return app
+
+
+def plain_server() -> Starlette:
+    """uvicorn factory: the plain endpoint for the seeded tenant and agent, likewise frozen."""
+    services = build_services(benchmark_settings(), queue=None)
+    app = plain_app(
+        services,
+        uuid.UUID(os.environ[TENANT_VARIABLE]),
+        uuid.UUID(os.environ[AGENT_VARIABLE]),
+        owns_services=True,
+    )
+    gc.freeze()
+    return app
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@asynccontextmanager
+async def uvicorn_server(
+    factory: str, workers: int, tenant_id: uuid.UUID, agent: uuid.UUID
+) -> AsyncIterator[str]:
+    """`uvicorn --workers N` serving `factory` on a free port; yields its base URL."""
+    port = free_port()
+    environment = {**os.environ, TENANT_VARIABLE: str(tenant_id), AGENT_VARIABLE: str(agent)}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "uvicorn",
+        f"benchmarks.api:{factory}",
+        "--factory",
+        "--host=127.0.0.1",
+        f"--port={port}",
+        f"--workers={workers}",
+        "--log-level=warning",
+        "--no-access-log",
+        cwd=ROOT,
+        env=environment,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        async with httpx.AsyncClient(base_url=base_url) as probe:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    await probe.get("/")
+                    break
+                except httpx.TransportError:
+                    if process.returncode is not None or time.monotonic() > deadline:
+                        raise RuntimeError(f"uvicorn serving {factory} did not start") from None
+                    await asyncio.sleep(0.2)
+        yield base_url
+    finally:
+        process.terminate()
+        await asyncio.wait_for(process.wait(), timeout=30)
 
 
 Fetch = Callable[[httpx.AsyncClient, str | None], Awaitable[dict[str, Any]]]
@@ -337,10 +447,8 @@ Fetch = Callable[[httpx.AsyncClient, str | None], Awaitable[dict[str, Any]]]
 class Endpoint:
     """One way of serving the page, with the latencies and busy time measured so far."""
 
-    def __init__(self, app: Any, fetch: Fetch) -> None:
-        self.client = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://bench.test"
-        )
+    def __init__(self, client: httpx.AsyncClient, fetch: Fetch) -> None:
+        self.client = client
         self.fetch = fetch
         self.latencies: list[float] = []
         self.wall = 0.0
@@ -387,21 +495,16 @@ async def compare(graphql: Endpoint, plain: Endpoint, rounds: int, per_round: in
             await endpoint.round(per_round)
 
 
-async def run(conversations: int, rounds: int, freeze: bool) -> dict[str, Any]:
-    database_url = os.environ.get("PARLEY_TEST_DATABASE_URL")
-    owner_url = os.environ.get("PARLEY_TEST_DATABASE_OWNER_URL")
-    if not database_url or not owner_url:
-        sys.exit("set PARLEY_TEST_DATABASE_URL and PARLEY_TEST_DATABASE_OWNER_URL")
-    base = Settings(_env_file=ROOT / ".env")
-    settings = base.model_copy(
-        update={
-            "environment": "test",
-            "database_url": database_url,
-            "database_owner_url": owner_url,
-            "graphql_rate_limit_points": 10**9,
-            "graphql_rate_limit_restore_per_second": 10.0**9,
-        }
-    )
+def in_process_client(app: Any) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench.test")
+
+
+async def run(
+    conversations: int, rounds: int, freeze: bool, uvicorn_workers: int | None
+) -> dict[str, Any]:
+    settings = benchmark_settings()
+    owner_url = settings.database_owner_url
+    assert owner_url is not None
     await empty_database(owner_url)
     services = build_services(settings, queue=None)
     try:
@@ -431,17 +534,29 @@ async def run(conversations: int, rounds: int, freeze: bool) -> dict[str, Any]:
             body: dict[str, Any] = response.json()
             return body
 
-        graphql = Endpoint(create_app(settings, services=services), graphql_page)
-        plain = Endpoint(plain_app(services, tenant_id, agent), plain_page)
-        if freeze:
-            # What a long-running server does after start-up: the objects alive now (modules,
-            # schema, metadata) stay out of every later garbage collection.
-            gc.freeze()
-        try:
+        async with contextlib.AsyncExitStack() as stack:
+            if uvicorn_workers is None:
+                graphql_client = in_process_client(create_app(settings, services=services))
+                plain_client = in_process_client(plain_app(services, tenant_id, agent))
+                if freeze:
+                    # What a long-running server does after start-up: the objects alive now
+                    # (modules, schema, metadata) stay out of every later garbage collection.
+                    gc.freeze()
+            else:
+                graphql_url, plain_url = [
+                    await stack.enter_async_context(
+                        uvicorn_server(factory, uvicorn_workers, tenant_id, agent)
+                    )
+                    for factory in ("graphql_server", "plain_server")
+                ]
+                limits = httpx.Limits(max_connections=CLIENTS, max_keepalive_connections=CLIENTS)
+                graphql_client = httpx.AsyncClient(base_url=graphql_url, limits=limits)
+                plain_client = httpx.AsyncClient(base_url=plain_url, limits=limits)
+            for client in (graphql_client, plain_client):
+                await stack.enter_async_context(client)
+            graphql = Endpoint(graphql_client, graphql_page)
+            plain = Endpoint(plain_client, plain_page)
             await compare(graphql, plain, rounds, per_round=PAGES_PER_WALK)
-        finally:
-            await graphql.client.aclose()
-            await plain.client.aclose()
         graphql_figures, plain_figures = graphql.figures(), plain.figures()
     finally:
         await services.aclose()
@@ -451,13 +566,17 @@ async def run(conversations: int, rounds: int, freeze: bool) -> dict[str, Any]:
         "brands": 5,
         "seeded_in_s": round(seeded_in, 1),
         "clients": CLIENTS,
-        "gc_freeze": freeze,
+        "server": "in-process ASGI"
+        if uvicorn_workers is None
+        else f"uvicorn --workers {uvicorn_workers}",
+        "gc_freeze": freeze or uvicorn_workers is not None,
         "page_size": PAGE_SIZE,
         "graphql": graphql_figures,
         "plain_starlette": plain_figures,
         "throughput_ratio": round(
             graphql_figures["requests_per_second"] / plain_figures["requests_per_second"], 2
         ),
+        "load_average": [round(value, 2) for value in os.getloadavg()],
     }
 
 
@@ -470,8 +589,22 @@ def main() -> None:
     parser.add_argument(
         "--no-gc-freeze", action="store_true", help="leave start-up objects to the collector"
     )
+    parser.add_argument(
+        "--uvicorn-workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="serve both apps from `uvicorn --workers N` processes instead of in-process",
+    )
     options = parser.parse_args()
-    figures = asyncio.run(run(options.conversations, options.rounds, not options.no_gc_freeze))
+    figures = asyncio.run(
+        run(
+            options.conversations,
+            options.rounds,
+            not options.no_gc_freeze,
+            options.uvicorn_workers,
+        )
+    )
     print(json.dumps(figures, indent=2))
 
 

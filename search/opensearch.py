@@ -37,6 +37,11 @@ from search.indices import (
 REQUEST_TIMEOUT_SECONDS: Final = 10
 BULK_CHUNK_SIZE: Final = 500
 BULK_RETRIES_ON_REJECTION: Final = 3
+#: Matches counted exactly per search; beyond this `total` reads this number.
+#: Counting every match of a frequent word in a large tenant costs more than
+#: finding the best hits (the count cannot stop early), and no reader needs
+#: more than "over 10,000".
+TOTAL_HITS_COUNTED: Final = 10_000
 
 
 def create_opensearch_client(url: str) -> AsyncOpenSearch:
@@ -181,7 +186,8 @@ class OpenSearchIndex:
         """Documents of `tenant_id` matching every word of `query`, best first.
 
         `brand_ids=None` searches all brands; an empty sequence matches nothing.
-        `filters` match entries of the documents' `fields` exactly.
+        `filters` match entries of the documents' `fields` exactly. `total` is
+        exact up to `TOTAL_HITS_COUNTED` and that number when more match.
         """
         if limit < 1:
             raise ValueError(f"search limit must be at least 1, got {limit}")
@@ -198,7 +204,7 @@ class OpenSearchIndex:
         )
         body = {
             "size": limit,
-            "track_total_hits": True,
+            "track_total_hits": TOTAL_HITS_COUNTED,
             "_source": ["doc_id", "fields"],
             "query": {
                 "bool": {

@@ -54,19 +54,30 @@ class ParleyContext:
         `UnauthenticatedError` when the membership or client is no longer active.
         """
         if self._grantee is None:
-            token = self.token
             async with self.unit_of_work() as uow:
-                try:
-                    if token.user_id is None:
-                        principal = await load_client_principal(
-                            uow, client_id=token.client_id or token.subject, scopes=token.scopes
-                        )
-                        self._grantee = principal.grantee
-                    else:
-                        member = await load_member(uow, user_id=token.user_id, scopes=token.scopes)
-                        self._grantee = member.grantee
-                except NotFoundError as error:
-                    raise UnauthenticatedError("no active membership or client") from error
+                return await self.grantee_in(uow)
+        return self._grantee
+
+    async def grantee_in(self, uow: UnitOfWork) -> Grantee:
+        """`grantee()`, loaded in the caller's own unit of work when not loaded yet.
+
+        A resolver that opens a unit of work anyway loads the caller in it, so
+        the membership and the resolver's reads share one transaction instead
+        of two. `uow` must be in the caller's tenant (see `unit_of_work`).
+        """
+        if self._grantee is None:
+            token = self.token
+            try:
+                if token.user_id is None:
+                    principal = await load_client_principal(
+                        uow, client_id=token.client_id or token.subject, scopes=token.scopes
+                    )
+                    self._grantee = principal.grantee
+                else:
+                    member = await load_member(uow, user_id=token.user_id, scopes=token.scopes)
+                    self._grantee = member.grantee
+            except NotFoundError as error:
+                raise UnauthenticatedError("no active membership or client") from error
         return self._grantee
 
     @cached_property

@@ -208,8 +208,13 @@ class PageInfo:
 
 @strawberry.type(description="One entry of a connection: a node and its cursor.")
 class Edge(Generic[NodeT]):
-    cursor: str = strawberry.field(description="Opaque cursor of this node in its list.")
     node: NodeT = strawberry.field(description="The object.")
+    #: The node's sort tuple; encoded only when a client asks for the cursor.
+    sort_key: strawberry.Private[tuple[Any, ...]]
+
+    @strawberry.field(description="Opaque cursor of this node in its list.")
+    def cursor(self) -> str:
+        return encode_cursor(self.sort_key)
 
 
 @strawberry.type(description="A page of a list, Relay style, with keyset cursors.")
@@ -255,15 +260,15 @@ def connection_from_rows(
     descending before `page.before`; they are reversed here.
     """
     sliced = slice_rows(rows, page)
-    edges = [Edge(cursor=encode_cursor(cursor_of(row)), node=node_of(row)) for row in sliced.rows]
+    edges = [Edge(node=node_of(row), sort_key=cursor_of(row)) for row in sliced.rows]
     return Connection(
         edges=edges,
         nodes=[edge.node for edge in edges],
         page_info=PageInfo(
             has_next_page=sliced.has_next_page,
             has_previous_page=sliced.has_previous_page,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None,
+            start_cursor=edges[0].cursor() if edges else None,
+            end_cursor=edges[-1].cursor() if edges else None,
         ),
         total_count=total_count,
     )

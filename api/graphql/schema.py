@@ -13,6 +13,7 @@ from api.graphql.protection.extensions import (
     CostLimiter,
     LimitedValidation,
     MaskUnexpectedErrors,
+    WithinLimits,
     add_error_codes,
 )
 from api.graphql.protection.limits import DocumentLimits
@@ -40,13 +41,17 @@ def protections(*, production: bool) -> list[Any]:
     """The extensions protecting a schema (see `build_schema`), as factories.
 
     Strawberry builds fresh extensions per request from these; the in-process
-    buckets (the embedded default's rate limits) live as long as the list.
+    buckets (the embedded default's rate limits) and the documents known to be
+    within the limits live as long as the list.
     """
     local_buckets = MemoryCostBuckets()
+    within_limits = WithinLimits(maxsize=256)
     extensions: list[Any] = [
         partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
         partial(ParserCache, maxsize=256),
-        partial(LimitedValidation, limits=DOCUMENT_LIMITS, maxsize=256),
+        partial(
+            LimitedValidation, limits=DOCUMENT_LIMITS, maxsize=256, within_limits=within_limits
+        ),
         partial(CostLimiter, local_buckets=local_buckets),
     ]
     if production:

@@ -18,8 +18,8 @@ async def run_use_case(context: ParleyContext, use_case: UseCase[ResultT]) -> Re
     Domain errors propagate with nothing committed: each area turns them into
     its own user errors.
     """
-    grantee = await context.grantee()
     async with context.unit_of_work() as uow:
+        grantee = await context.grantee_in(uow)
         value = await use_case(uow, grantee)
         await uow.commit()
     return value

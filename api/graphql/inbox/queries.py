@@ -76,8 +76,8 @@ class InboxQueries:
             page = page_request(
                 first=first, after=after, last=last, before=before, cursor_length=len(keys)
             )
-            grantee = await context.grantee()
             async with context.unit_of_work() as uow:
+                grantee = await context.grantee_in(uow)
                 rows = await inbox_reads.list_inbox(
                     uow,
                     grantee=grantee,

@@ -267,6 +267,7 @@ class _ActualCost:
         self._schema = schema
         self._fragments = _fragments(document)
         self._fields_memo: dict[int, dict[str, list[FieldNode]]] = {}
+        self._children_memo: dict[tuple[int, ...], list[tuple[str, list[SelectionSetNode]]]] = {}
 
     def of_operation(self, operation: OperationDefinitionNode, data: Mapping[str, Any]) -> int:
         own = MUTATION_COST if operation.operation is OperationType.MUTATION else 1
@@ -274,29 +275,47 @@ class _ActualCost:
 
     def _object_cost(
         self,
-        selection_sets: list[SelectionSetNode | None],
+        selection_sets: list[SelectionSetNode],
         data: Mapping[str, Any],
         field_cost: int = 1,
     ) -> int:
-        fields: dict[str, list[FieldNode]] = {}
-        for selection_set in selection_sets:
-            for key, nodes in self._fields_by_key(selection_set).items():
-                fields.setdefault(key, []).extend(nodes)
         total = 0
-        for key, nodes in fields.items():
-            if key in data and not nodes[0].name.value.startswith("__"):
-                children = [node.selection_set for node in nodes]
+        for key, children in self._object_fields(selection_sets):
+            if key in data:
                 total += self._value_cost(children, data[key], field_cost)
         return total
 
-    def _value_cost(
-        self, selection_sets: list[SelectionSetNode | None], value: Any, own: int
-    ) -> int:
+    def _value_cost(self, selection_sets: list[SelectionSetNode], value: Any, own: int) -> int:
         if isinstance(value, list):
             return sum(self._value_cost(selection_sets, item, own) for item in value)
         if not isinstance(value, Mapping):
             return 0
         return own + self._object_cost(selection_sets, value)
+
+    def _object_fields(
+        self, selection_sets: list[SelectionSetNode]
+    ) -> list[tuple[str, list[SelectionSetNode]]]:
+        """The response keys of an object that select objects, with their selection sets.
+
+        Scalar and introspection fields are left out: they cost nothing, so the
+        walk never descends into them. Memoised per combination of selection
+        sets, since every row of a list shares it.
+        """
+        memo_key = tuple(id(selection_set) for selection_set in selection_sets)
+        found = self._children_memo.get(memo_key)
+        if found is None:
+            fields: dict[str, list[FieldNode]] = {}
+            for selection_set in selection_sets:
+                for key, nodes in self._fields_by_key(selection_set).items():
+                    fields.setdefault(key, []).extend(nodes)
+            found = [
+                (key, children)
+                for key, nodes in fields.items()
+                if not nodes[0].name.value.startswith("__")
+                and (children := [node.selection_set for node in nodes if node.selection_set])
+            ]
+            self._children_memo[memo_key] = found
+        return found
 
     def _fields_by_key(self, selection_set: SelectionSetNode | None) -> dict[str, list[FieldNode]]:
         if selection_set is None:

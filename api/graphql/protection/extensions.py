@@ -1,6 +1,7 @@
 """Strawberry extensions enforcing the limits, cost, rate limits and error codes."""
 
 import logging
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -26,24 +27,62 @@ INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
 DEFAULT_POLICY = BucketPolicy(capacity=2000, restore_rate=100)
 
 
+class WithinLimits:
+    """Query texts whose documents were found within the limits (bounded, least recent out).
+
+    Shared by every request of a schema, so a client repeating an operation
+    pays the walk over its document once. Only passing documents are kept:
+    refused ones are cheap to refuse again and must not crowd out good ones.
+    """
+
+    def __init__(self, maxsize: int = 256) -> None:
+        self._maxsize = maxsize
+        self._texts: OrderedDict[str, None] = OrderedDict()
+
+    def __contains__(self, query: object) -> bool:
+        if not isinstance(query, str) or query not in self._texts:
+            return False
+        self._texts.move_to_end(query)
+        return True
+
+    def add(self, query: str) -> None:
+        self._texts[query] = None
+        self._texts.move_to_end(query)
+        while len(self._texts) > self._maxsize:
+            self._texts.popitem(last=False)
+
+
 class LimitedValidation(ValidationCache):
     """Refuses documents beyond `DocumentLimits` before validation, then validates (cached).
 
     A refused document skips graphql-core's validation entirely, so hostile
-    documents cost one linear pass.
+    documents cost one linear pass. The verdict on a query text that passed
+    is remembered in `within_limits` (one per schema: give every request's
+    extension the same one).
     """
 
-    def __init__(self, *, limits: DocumentLimits, maxsize: int = 256) -> None:
+    def __init__(
+        self,
+        *,
+        limits: DocumentLimits,
+        maxsize: int = 256,
+        within_limits: WithinLimits | None = None,
+    ) -> None:
         super().__init__(maxsize=maxsize)
         self.limits = limits
+        self.within_limits = WithinLimits(maxsize) if within_limits is None else within_limits
 
     def on_validate(self) -> Iterator[None]:
-        document = self.execution_context.graphql_document
-        error = check_document(document, self.limits) if document is not None else None
-        if error is not None:
-            self.execution_context.pre_execution_errors = [error]
-            yield
-            return
+        context = self.execution_context
+        document = context.graphql_document
+        if document is not None and context.query not in self.within_limits:
+            error = check_document(document, self.limits)
+            if error is not None:
+                context.pre_execution_errors = [error]
+                yield
+                return
+            if context.query is not None:
+                self.within_limits.add(context.query)
         yield from super().on_validate()
 
 

@@ -220,7 +220,7 @@ async def test_statements_per_inbox_page_do_not_grow_with_page_size(
         assert "errors" not in body, body
         assert len(body["data"]["inbox"]["nodes"]) == size
         counts[size] = len(statements)
-    # Four for the caller (tenant setting, membership, user, tenant), three for the page
-    # (tenant setting, brands, conversations), then two per relation (tenant setting and
-    # one batch): customer, last mention, assignee, brand, channel.
-    assert counts == {5: 19, 50: 19}
+    # Six for the caller and the page in one transaction (tenant setting, membership, user,
+    # tenant, brands, conversations), then two per relation (tenant setting and one batch):
+    # customer, last mention, assignee, brand, channel.
+    assert counts == {5: 18, 50: 18}
