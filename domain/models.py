@@ -13,6 +13,7 @@ from domain.conversations.models import Conversation, ConversationEvent, Convers
 from domain.customers.models import Customer, CustomerIdentity
 from domain.db.base import Base
 from domain.db.outbox import OutboxMessage
+from domain.identity_providers.models import IdentityProvider, IdentityProviderRoute
 from domain.ingestion.models import InboundEvent, PlatformApp, WebhookEndpoint
 from domain.knowledge.models import QnaEntry, QnaVersion
 from domain.mentions.models import Mention
@@ -50,6 +51,8 @@ __all__ = [
     "Customer",
     "CustomerIdentity",
     "EscalationRoute",
+    "IdentityProvider",
+    "IdentityProviderRoute",
     "InboundEvent",
     "Incident",
     "Membership",

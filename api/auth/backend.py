@@ -15,6 +15,8 @@ from starlette.authentication import (
 from starlette.requests import HTTPConnection
 from starlette.responses import JSONResponse, Response
 
+from api.auth.external_issuers import ExternalTokenError, validate_if_external
+from api.auth.token_cache import VerifiedTokenCache
 from api.auth.tokens import AccessToken, InvalidTokenError, TokenService
 from api.services import services_of
 from domain.db.uow import UnitOfWork
@@ -57,7 +59,8 @@ class BearerTokenBackend(AuthenticationBackend):
     """
 
     def __init__(self, tokens: TokenService) -> None:
-        self._tokens = tokens
+        # Signatures are checked once per token; revocation on every request.
+        self._tokens = VerifiedTokenCache(tokens)
 
     async def authenticate(self, conn: HTTPConnection) -> tuple[AuthCredentials, BaseUser] | None:
         header = conn.headers.get("authorization")
@@ -67,7 +70,11 @@ class BearerTokenBackend(AuthenticationBackend):
         if scheme.lower() != "bearer" or not credentials.strip():
             raise AuthenticationError("expected a bearer token")
         try:
-            token = self._tokens.validate(credentials.strip())
+            token = await validate_if_external(conn, credentials.strip()) or (
+                self._tokens.validate(credentials.strip())
+            )
+        except ExternalTokenError as error:
+            raise AuthenticationError(f"invalid token: {error.code}") from error
         except InvalidTokenError as error:
             raise AuthenticationError("invalid token") from error
         if await _is_revoked(conn, token):

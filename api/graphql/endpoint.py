@@ -37,6 +37,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
 )
 
 from api.auth.backend import TokenPrincipal, unauthorized
+from api.auth.external_issuers import ExternalTokenError, validate_if_external
 from api.auth.tokens import InvalidTokenError
 from api.graphql.context import ParleyContext
 from api.graphql.trusted_documents import Refusal, TrustedDocuments
@@ -224,8 +225,10 @@ async def _authenticate(websocket: WebSocket, payload: dict[str, Any]) -> TokenP
         raise ConnectionRejectionError()
     services = services_of(websocket)
     try:
-        token = services.tokens.validate(credentials.strip())
-    except InvalidTokenError as error:
+        token = await validate_if_external(websocket, credentials.strip()) or (
+            services.tokens.validate(credentials.strip())
+        )
+    except (ExternalTokenError, InvalidTokenError) as error:
         raise ConnectionRejectionError() from error
     async with UnitOfWork(
         services.database, actor=_CONNECTION_AUTH_ACTOR, scope=TenantScope(token.tenant_id)

@@ -51,7 +51,7 @@ class TenantOwned:
 
 #: Tables that carry `tenant_id` but are read before any tenant is known, so
 #: they have no row-level security: routing only (ids, no content, no secrets).
-ROUTING_TABLES = frozenset({"webhook_endpoints"})
+ROUTING_TABLES = frozenset({"webhook_endpoints", "identity_provider_routes"})
 
 
 def tenant_owned_tables() -> list[str]:
