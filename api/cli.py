@@ -8,11 +8,17 @@ stderr with a non-zero exit.
 """
 
 import asyncio
+import gc
 import json
 import logging
+import multiprocessing
+import os
 import re
 import secrets
+import signal
+import socket
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -24,6 +30,7 @@ from arq.worker import run_worker
 from redis.exceptions import RedisError
 
 from api.app import create_app
+from api.commands import idp as idp_commands
 from api.commands import imports as import_commands
 from api.commands import ingestion as ingestion_commands
 from api.commands import knowledge as knowledge_commands
@@ -96,23 +103,94 @@ async def _build_queue(settings: Settings, services: Services) -> JobQueue:
     return queue
 
 
-async def _serve(settings: Settings, host: str, port: int) -> None:
+async def _serve(
+    settings: Settings, host: str, port: int, sockets: list[socket.socket] | None = None
+) -> None:
     services = build_services(settings, queue=None)
     services.queue = await _build_queue(settings, services)
     await services.search.ensure_ready()
     app = create_app(settings, services=services)
+    # What start-up made lives as long as the process: out of the collector's sight,
+    # full collections stop walking it again and again while requests are served.
+    gc.collect()
+    gc.freeze()
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="info"))
-    await server.serve()
+    watch = asyncio.create_task(_exit_with_parent(server)) if sockets is not None else None
+    await server.serve(sockets=sockets)
+    if watch is not None:
+        watch.cancel()
+
+
+async def _exit_with_parent(server: uvicorn.Server) -> None:
+    """Stop a `--workers` child whose supervisor died without telling it (SIGKILL)."""
+    parent = os.getppid()
+    # Nothing signals a parent's death to its child: polling is the portable way.
+    while os.getppid() == parent:  # noqa: ASYNC110
+        await asyncio.sleep(1.0)
+    server.should_exit = True
+
+
+def _serve_child(settings: Settings, host: str, port: int, listener: socket.socket) -> None:
+    asyncio.run(_serve(settings, host, port, [listener]))
+
+
+def _serve_processes(settings: Settings, host: str, port: int, workers: int) -> None:
+    """`workers` API processes accepting on one listening socket, until SIGINT or SIGTERM.
+
+    Each process builds its own services (pools, clients, caches): nothing is shared
+    but the socket. A child that exits is not replaced; the supervisor then stops all.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind((host, port))
+    listener.listen(2048)
+    listener.set_inheritable(True)
+    spawn = multiprocessing.get_context("spawn")
+    children = [
+        spawn.Process(target=_serve_child, args=(settings, host, port, listener))
+        for _ in range(workers)
+    ]
+    for child in children:
+        child.start()
+    stopping = threading.Event()
+
+    def stop(signum: int, frame: object) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    while not stopping.is_set() and all(child.is_alive() for child in children):
+        stopping.wait(0.5)
+    for child in children:
+        if child.is_alive():
+            child.terminate()  # SIGTERM: uvicorn finishes its requests and returns
+    for child in children:
+        child.join()
+    listener.close()
 
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="API processes sharing the port (needs Redis: the embedded default runs one).",
+)
 @click.pass_context
-def serve(ctx: click.Context, host: str, port: int) -> None:
+def serve(ctx: click.Context, host: str, port: int, workers: int) -> None:
     """Serve the HTTP API (GraphQL at /graphql)."""
     settings = settings_of(ctx)
-    asyncio.run(_serve(settings, host, port))
+    if workers == 1:
+        asyncio.run(_serve(settings, host, port))
+        return
+    if not settings.redis_url:
+        # Without Redis every process would run its own in-process jobs and schedules.
+        raise click.ClickException("--workers above 1 needs PARLEY_REDIS_URL")
+    _serve_processes(settings, host, port, workers)
 
 
 @main.command()
@@ -465,6 +543,7 @@ for area_commands in (
     oauth_commands.commands,
     triage_commands.commands,
     knowledge_commands.commands,
+    idp_commands.commands,
 ):
     for command in area_commands:
         main.add_command(command)

@@ -4,11 +4,15 @@ Run from the project root with a database you may empty (the test database is fi
 
     PARLEY_TEST_DATABASE_URL=... PARLEY_TEST_DATABASE_OWNER_URL=... \
         .venv/bin/python benchmarks/ingest.py [--count N] [--parts ack,searchable]
-        [--ack-requests N] [--ack-rate R] [--profile-api FILE]
+        [--ack-requests N] [--ack-rate R] [--api-workers N] [--batch-size N] [--triage]
+        [--profile-api FILE] [--profile-worker FILE]
 
-``--parts`` runs some of the measurements (``throughput`` = 3, ``ack`` = 4,
-``searchable`` = 5, ``stage`` = 1 and 2 over whatever was ingested); ``--profile-api``
-runs ``parley serve`` under cProfile and writes its statistics to FILE (read them with
+``--parts`` runs some of the measurements
+(``throughput`` = 3 with one event per webhook, ``batched`` = 3 with Meta webhooks of
+``--batch-size`` entries each, ``ack`` = 4, ``searchable`` = 5, ``stage`` = 1 and 2 over
+whatever was ingested). ``--triage`` runs the worker with triage (off by default, so (3)
+measures ingestion alone). ``--profile-api`` / ``--profile-worker`` run ``parley serve`` /
+``parley worker`` under cProfile and write their statistics to FILE (read them with
 ``python -m pstats FILE``).
 
 The database is EMPTIED before and after. A disposable ``redis-server``, a ``parley serve``
@@ -19,8 +23,11 @@ texts cycle through ``tests/fixtures/mentions/mentions_dev.jsonl``. Prints one J
 1. raw OpenSearch ``_bulk`` docs/s for the documents of the ingested mentions;
 2. the indexing stage (``index_pending_mentions``) docs/s over the same mentions, and its
    ratio to (1);
-3. end-to-end webhook -> PostgreSQL -> OpenSearch mentions/s (with triage, as configured);
-4. webhook acknowledgement p50/p99 at a paced 200 requests/s (``--ack-rate``);
+3. end-to-end webhook -> PostgreSQL -> OpenSearch mentions/s, one Telegram update per
+   webhook (``throughput``) and Meta batches (``batched``);
+4. webhook acknowledgement p50/p99 at a paced 200 requests/s (``--ack-rate``), open loop:
+   each request's latency counts from the moment it was due, so time spent waiting for
+   a free connection while the server lags counts too;
 5. webhook -> searchable latency p50/p95;
 6. peak RSS (VmHWM) of the API and worker processes.
 """
@@ -28,6 +35,8 @@ texts cycle through ``tests/fixtures/mentions/mentions_dev.jsonl``. Prints one J
 import argparse
 import asyncio
 import contextlib
+import hashlib
+import hmac
 import json
 import os
 import shutil
@@ -58,13 +67,22 @@ from domain.shared.crypto import SecretBox, generate_key
 from domain.shared.tenancy import Actor, TenantScope
 from search.indices import alias_name
 from search.opensearch import OpenSearchIndex, create_opensearch_client
-from tests.integration.webhooks.webhook_scenario import TELEGRAM_SECRET, Agency, build_agency
+from tests.integration.webhooks.webhook_scenario import (
+    FACEBOOK_PAGES,
+    META_SECRET,
+    TELEGRAM_SECRET,
+    Agency,
+    build_agency,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests" / "fixtures" / "mentions" / "mentions_dev.jsonl"
 TEMPLATE = ROOT / "tests" / "fixtures" / "webhooks" / "telegram" / "01_private_message_text.json"
 ACTOR = Actor.system("benchmark:ingest")
 HEADERS = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET}
+
+#: One request: the body and its headers.
+Post = tuple[bytes, dict[str, str]]
 
 
 def free_port() -> int:
@@ -95,11 +113,172 @@ def bodies(texts: list[str], first: int, count: int, tag: str = "") -> list[byte
     return made
 
 
+def meta_batches(texts: list[str], first: int, count: int, batch_size: int) -> list[Post]:
+    """Signed Meta Messenger webhooks of `batch_size` entries (one DM each), `count` DMs."""
+    page = FACEBOOK_PAGES[0]
+    made: list[Post] = []
+    for start in range(first, first + count, batch_size):
+        entries = []
+        for number in range(start, min(start + batch_size, first + count)):
+            at = 1_741_951_802_000 + number
+            message = {"mid": f"m_bench_{number}", "text": texts[number % len(texts)]}
+            entries.append(
+                {
+                    "id": page,
+                    "time": at,
+                    "messaging": [
+                        {
+                            "sender": {"id": str(7_100_000_000_000 + number % 500)},
+                            "recipient": {"id": page},
+                            "timestamp": at,
+                            "message": message,
+                        }
+                    ],
+                }
+            )
+        body = json.dumps({"object": "page", "entry": entries}, ensure_ascii=False).encode()
+        signature = hmac.new(META_SECRET.encode(), body, hashlib.sha256).hexdigest()
+        headers = {"Content-Type": "application/json", "X-Hub-Signature-256": f"sha256={signature}"}
+        made.append((body, headers))
+    return made
+
+
+# A minimal HTTP/1.1 client over keep-alive connections: httpx spends several
+# milliseconds of CPU per request, which on two shared cores made the client, not the
+# server, the bottleneck of the acknowledgement figure.
+Connection = tuple[asyncio.StreamReader, asyncio.StreamWriter]
+
+
+def request_bytes(path: str, post: Post) -> bytes:
+    body, headers = post
+    lines = [f"POST {path} HTTP/1.1", "Host: 127.0.0.1", f"Content-Length: {len(body)}"]
+    lines += [f"{name}: {value}" for name, value in headers.items()]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+async def exchange(connection: Connection, request: bytes) -> int:
+    """Send one request, read its response; the status (0 if the server closed)."""
+    reader, writer = connection
+    writer.write(request)
+    status_line = await reader.readline()
+    if not status_line:
+        return 0
+    length = 0
+    while (line := await reader.readline()) not in (b"\r\n", b""):
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value)
+    if length:
+        await reader.readexactly(length)
+    return int(status_line.split()[1])
+
+
+async def post_raw(port: int, pool: "asyncio.Queue[Connection]", request: bytes) -> None:
+    connection = await pool.get()
+    status = await exchange(connection, request)
+    if status == 0:  # closed after keep-alive ran out: once more on a new connection
+        connection[1].close()
+        connection = await asyncio.open_connection("127.0.0.1", port)
+        status = await exchange(connection, request)
+    pool.put_nowait(connection)
+    if status != 200:
+        raise RuntimeError(f"webhook answered {status}")
+
+
+async def connection_pool(port: int, size: int) -> "asyncio.Queue[Connection]":
+    pool: asyncio.Queue[Connection] = asyncio.Queue()
+    for _ in range(size):
+        pool.put_nowait(await asyncio.open_connection("127.0.0.1", port))
+    return pool
+
+
+async def close_pool(pool: "asyncio.Queue[Connection]") -> None:
+    while not pool.empty():
+        pool.get_nowait()[1].close()
+
+
+async def post_all(port: int, path: str, posts: list[Post], parallel: int) -> None:
+    """Every post, `parallel` at a time (closed loop)."""
+    pool = await connection_pool(port, parallel)
+    gate = asyncio.Semaphore(parallel)
+
+    async def one(post: Post) -> None:
+        async with gate:
+            await post_raw(port, pool, request_bytes(path, post))
+
+    await asyncio.gather(*(one(post) for post in posts))
+    await close_pool(pool)
+
+
+async def post_paced(
+    port: int, path: str, posts: list[Post], rate: float, connections: int = 256
+) -> tuple[list[float], float]:
+    """Offer `posts` at `rate` a second (open loop); latencies in ms and the offered rate.
+
+    A request's latency counts from when it was due, including any wait for a free
+    connection, so a lagging server is not hidden by a slower client.
+    """
+    pool = await connection_pool(port, connections)
+    requests = [request_bytes(path, post) for post in posts]
+    latencies: list[float] = []
+
+    async def timed(due: float, request: bytes) -> None:
+        await post_raw(port, pool, request)
+        latencies.append((time.perf_counter() - due) * 1000)
+
+    tasks = []
+    began = time.perf_counter()
+    for number, request in enumerate(requests):
+        due = began + number / rate
+        await asyncio.sleep(max(0.0, due - time.perf_counter()))
+        tasks.append(asyncio.create_task(timed(due, request)))
+    offered = len(requests) / (time.perf_counter() - began)
+    await asyncio.gather(*tasks)
+    await close_pool(pool)
+    return latencies, offered
+
+
 def peak_rss_mib(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
             return round(int(line.split()[1]) / 1024, 1)
     return 0.0
+
+
+def process_tree(pid: int) -> list[int]:
+    """`pid` and its direct children (the processes of `parley serve --workers N`)."""
+    found = [pid]
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+    return found
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User plus system CPU time the processes used so far."""
+    ticks = 0
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_of(api_pid: int, worker_pid: int) -> tuple[float, float]:
+    return cpu_seconds(process_tree(api_pid)), cpu_seconds([worker_pid])
+
+
+def cpu_per_mention(
+    label: str, before: tuple[float, float], api_pid: int, worker_pid: int, count: int
+) -> dict[str, float]:
+    """CPU ms per mention of the API and the worker since `before` (PostgreSQL and
+    OpenSearch not included): what bounds the rate on a machine with free cores."""
+    api_now, worker_now = cpu_of(api_pid, worker_pid)
+    return {
+        f"{label}_api_cpu_ms_per_mention": round((api_now - before[0]) * 1000 / count, 3),
+        f"{label}_worker_cpu_ms_per_mention": round((worker_now - before[1]) * 1000 / count, 3),
+    }
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -133,18 +312,7 @@ async def wait_for(check: Any, limit_s: float, pause: float = 0.2) -> float:
     return time.perf_counter() - start
 
 
-async def post_all(http: httpx.AsyncClient, url: str, payloads: list[bytes], parallel: int) -> None:
-    gate = asyncio.Semaphore(parallel)
-
-    async def one(body: bytes) -> None:
-        async with gate:
-            response = await http.post(url, content=body, headers=HEADERS)
-            response.raise_for_status()
-
-    await asyncio.gather(*(one(body) for body in payloads))
-
-
-PARTS = ("throughput", "ack", "searchable", "stage")
+PARTS = ("throughput", "batched", "ack", "searchable", "stage")
 
 
 async def run(
@@ -153,7 +321,12 @@ async def run(
     parts: tuple[str, ...] = PARTS,
     ack_requests: int = 2000,
     ack_rate: float = 200.0,
+    api_workers: int = 1,
+    batch_size: int = 100,
+    triage: bool = False,
     profile_api: Path | None = None,
+    profile_worker: Path | None = None,
+    api_log: Path | None = None,
 ) -> dict[str, Any]:
     base = Settings()
     database_url = os.environ["PARLEY_TEST_DATABASE_URL"]
@@ -184,21 +357,25 @@ async def run(
         "PARLEY_SEARCH_INDEX_PREFIX": prefix,
         "PARLEY_ENCRYPTION_KEYS": key,
         "PARLEY_LOG_LEVEL": "WARNING",
+        "PARLEY_TRIAGE_ENABLED": "true" if triage else "false",
     }
     parley = str(Path(sys.executable).with_name("parley"))
     await asyncio.sleep(0.3)
     profiling = ("-m", "cProfile", "-o", str(profile_api)) if profile_api else ()
     api = await asyncio.create_subprocess_exec(
-        sys.executable, *profiling, parley, "serve", "--port", str(api_port), env=env, cwd=ROOT,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+        sys.executable, *profiling, parley, "serve", "--port", str(api_port),
+        "--workers", str(api_workers), env=env, cwd=ROOT,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=api_log.open("wb") if api_log else asyncio.subprocess.DEVNULL,
     )  # fmt: skip
+    worker_profiling = ("-m", "cProfile", "-o", str(profile_worker)) if profile_worker else ()
     worker = await asyncio.create_subprocess_exec(
-        parley, "worker", env=env, cwd=ROOT,
+        sys.executable, *worker_profiling, parley, "worker", env=env, cwd=ROOT,
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
     )  # fmt: skip
     live = OpenSearchIndex(create_opensearch_client(base.opensearch_url), prefix=prefix)
     raw: AsyncOpenSearch = create_opensearch_client(base.opensearch_url)
-    results: dict[str, Any] = {"count": count}
+    results: dict[str, Any] = {"count": count, "triage": triage, "api_workers": api_workers}
     url = f"http://127.0.0.1:{api_port}{agency.telegram_url}"
     try:
         async with httpx.AsyncClient(timeout=30) as http:
@@ -217,37 +394,50 @@ async def run(
                 return await live.count_documents(MENTIONS_INDEX, tenant_id=tenant) >= expected
 
             delivered = 0
+            path = agency.telegram_url
             if "throughput" in parts:
                 # (3) end to end: every webhook acknowledged, processed and searchable.
-                corpus = bodies(texts, 0, count)
+                corpus = [(body, HEADERS) for body in bodies(texts, 0, count)]
+                cpu_before = cpu_of(api.pid, worker.pid)
                 start = time.perf_counter()
-                await post_all(http, url, corpus, parallel=32)
+                await post_all(api_port, path, corpus, parallel=32)
                 acked = time.perf_counter() - start
-                await wait_for(lambda: indexed(count), limit_s=1200, pause=0.5)
-                elapsed = time.perf_counter() - start
                 delivered += count
+                await wait_for(lambda: indexed(delivered), limit_s=1200, pause=0.5)
+                elapsed = time.perf_counter() - start
+                results.update(
+                    cpu_per_mention("end_to_end", cpu_before, api.pid, worker.pid, count)
+                )
                 results["end_to_end_mentions_per_s"] = round(count / elapsed, 1)
                 results["end_to_end_acknowledge_all_s"] = round(acked, 2)
                 results["end_to_end_total_s"] = round(elapsed, 2)
 
+            if "batched" in parts:
+                # (3) again with Meta deliveries of `batch_size` entries each.
+                batches = meta_batches(texts, 0, count, batch_size)
+                cpu_before = cpu_of(api.pid, worker.pid)
+                start = time.perf_counter()
+                await post_all(api_port, agency.meta_url, batches, parallel=8)
+                acked = time.perf_counter() - start
+                delivered += count
+                await wait_for(lambda: indexed(delivered), limit_s=1200, pause=0.25)
+                elapsed = time.perf_counter() - start
+                results.update(cpu_per_mention("batched", cpu_before, api.pid, worker.pid, count))
+                results["batched_webhooks"] = len(batches)
+                results["batched_entries_per_webhook"] = batch_size
+                results["batched_end_to_end_mentions_per_s"] = round(count / elapsed, 1)
+                results["batched_acknowledge_all_s"] = round(acked, 2)
+                results["batched_total_s"] = round(elapsed, 2)
+
             if "ack" in parts:
-                # (4) acknowledgement latency at a paced rate.
-                paced = bodies(texts, count, ack_requests)
-                latencies: list[float] = []
-
-                async def timed(body: bytes) -> None:
-                    began = time.perf_counter()
-                    response = await http.post(url, content=body, headers=HEADERS)
-                    response.raise_for_status()
-                    latencies.append((time.perf_counter() - began) * 1000)
-
-                tasks = []
-                began = time.perf_counter()
-                for number, body in enumerate(paced):
-                    await asyncio.sleep(max(0.0, began + number / ack_rate - time.perf_counter()))
-                    tasks.append(asyncio.create_task(timed(body)))
-                offered = len(paced) / (time.perf_counter() - began)
-                await asyncio.gather(*tasks)
+                # (4) acknowledgement latency at a paced rate (open loop).
+                paced = [(body, HEADERS) for body in bodies(texts, count, ack_requests)]
+                api_processes = process_tree(api.pid)
+                api_cpu_before = cpu_seconds(api_processes)
+                latencies, offered = await post_paced(api_port, path, paced, ack_rate)
+                # CPU per acknowledgement: the figure the machine's load does not move much.
+                used = cpu_seconds(api_processes) - api_cpu_before
+                results["ack_api_cpu_ms_per_request"] = round(used * 1000 / len(paced), 2)
                 results["ack_offered_per_s"] = round(offered, 1)
                 results["ack_ms_p50"] = round(statistics.median(latencies), 1)
                 results["ack_ms_p99"] = round(percentile(latencies, 0.99), 1)
@@ -294,11 +484,12 @@ async def run(
         results["api_peak_rss_mib"] = peak_rss_mib(api.pid)
         results["worker_peak_rss_mib"] = peak_rss_mib(worker.pid)
     finally:
-        if profile_api and api.returncode is None:
-            # SIGINT lets uvicorn return, so cProfile writes its statistics.
-            api.send_signal(signal.SIGINT)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(api.wait(), timeout=30)
+        for process, profiled in ((api, profile_api), (worker, profile_worker)):
+            if profiled and process.returncode is None:
+                # SIGINT lets uvicorn and arq return, so cProfile writes its statistics.
+                process.send_signal(signal.SIGINT)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(process.wait(), timeout=30)
         for process in (api, worker, redis):
             if process.returncode is None:
                 process.kill()
@@ -372,7 +563,12 @@ def main() -> None:
     )
     parser.add_argument("--ack-requests", type=int, default=2000)
     parser.add_argument("--ack-rate", type=float, default=200.0, help="requests/s offered")
+    parser.add_argument("--api-workers", type=int, default=1, help="`parley serve --workers`")
+    parser.add_argument("--batch-size", type=int, default=100, help="entries per Meta webhook")
+    parser.add_argument("--triage", action="store_true", help="run the worker with triage")
     parser.add_argument("--profile-api", type=Path, help="write the API's cProfile here")
+    parser.add_argument("--profile-worker", type=Path, help="write the worker's cProfile here")
+    parser.add_argument("--api-log", type=Path, help="write the API's stderr here")
     options = parser.parse_args()
     parts = tuple(part for part in options.parts.split(",") if part)
     unknown = set(parts) - set(PARTS)
@@ -384,7 +580,12 @@ def main() -> None:
             parts=parts,
             ack_requests=options.ack_requests,
             ack_rate=options.ack_rate,
+            api_workers=options.api_workers,
+            batch_size=options.batch_size,
+            triage=options.triage,
             profile_api=options.profile_api,
+            profile_worker=options.profile_worker,
+            api_log=options.api_log,
         )
     )
     print(json.dumps(results, indent=2))

@@ -6,6 +6,7 @@ the CLI or tests, else read from the environment) and closes them on shutdown.
 """
 
 import asyncio
+import gc
 import logging
 from typing import Any, ClassVar
 
@@ -20,7 +21,7 @@ from domain.triage.ingestion import PipelineTriage
 from domain.triage.language import SUPPORTED_LANGUAGES
 from search.factory import create_search_index
 from workers.jobs import ALL_JOBS, CRON_JOBS, jobs_by_name
-from workers.jobs.ingestion import install_triage
+from workers.jobs.ingestion import COMPANION_EVENTS, COMPANIONS_CTX_KEY, install_triage
 from workers.queue import ArqJobQueue, InProcessJobQueue
 from workers.realtime import RedisEventPublisher
 from workers.runtime import JobContext
@@ -60,9 +61,14 @@ async def startup(ctx: JobContext) -> None:
     ctx.update(await build_context(settings))
     ctx["queue"] = ArqJobQueue(ctx["redis"])
     ctx["publisher"] = RedisEventPublisher(ctx["redis"])
+    ctx.setdefault(COMPANIONS_CTX_KEY, COMPANION_EVENTS)
     if settings.triage_enabled:
         service = install_triage(ctx)
         await asyncio.to_thread(_warm_up_triage, service)
+    # Start-up objects (settings, pools, models) live as long as the process: frozen
+    # out of the collector's sight, full collections stop walking them again.
+    gc.collect()
+    gc.freeze()
     logger.info("worker started")
 
 

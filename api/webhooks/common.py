@@ -2,18 +2,25 @@
 
 A receiver does three things: find the endpoint of its URL (a tiny query without
 a tenant), hand the exact body to the ingestion service inside a unit of work
-scoped to the endpoint's tenant, and answer. Logs name the source, the URL key
-(an app or channel id) and the outcome, never a body, a header value or a secret.
+scoped to the endpoint's tenant, and answer. The endpoint and the channel or app
+behind it are remembered per process for a few seconds (see `endpoint_cache`),
+so a delivery usually costs one transaction. The processing job is enqueued after the answer
+is sent (see `deferred_queue`). Logs name the source, the URL key (an app or
+channel id) and the outcome, never a body, a header value or a secret.
 """
 
+import functools
 import logging
 import re
 from collections.abc import Awaitable, Callable
 
+from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from api.services import Services, services_of
+from api.webhooks.deferred_queue import DeferredJobQueue
+from api.webhooks.endpoint_cache import TimedCache
 from domain.db.uow import UnitOfWork
 from domain.ingestion.errors import (
     MissingWebhookCredentialsError,
@@ -23,10 +30,12 @@ from domain.ingestion.errors import (
 from domain.ingestion.models import WebhookEndpoint
 from domain.ingestion.service import (
     DeliveryReceipt,
+    DeliveryTarget,
     WebhookDelivery,
     WebhookSource,
     accept_delivery,
     get_webhook_endpoint,
+    load_delivery_target,
 )
 from domain.shared.clock import utcnow
 from domain.shared.tenancy import Actor, TenantScope
@@ -78,10 +87,39 @@ def delivery_of(request: Request, body: bytes) -> WebhookDelivery:
     )
 
 
-async def find_endpoint(services: Services, source: WebhookSource, key: str) -> WebhookEndpoint:
-    """The endpoint of `/webhooks/<source>/<key>`; `UnknownWebhookEndpointError` if none."""
-    async with UnitOfWork(services.database, actor=webhook_actor(source), scope=None) as uow:
-        return await get_webhook_endpoint(uow, source=source, key=key)
+def endpoint_cache_of(request: Request) -> TimedCache[WebhookEndpoint]:
+    """The application's endpoints by URL, made on first use (one per app and process)."""
+    cache: TimedCache[WebhookEndpoint] | None = getattr(
+        request.app.state, "webhook_endpoint_cache", None
+    )
+    if cache is None:
+        cache = request.app.state.webhook_endpoint_cache = TimedCache()
+    return cache
+
+
+def target_cache_of(request: Request) -> TimedCache[DeliveryTarget]:
+    """The application's delivery targets by URL, made on first use (one per app and process)."""
+    cache: TimedCache[DeliveryTarget] | None = getattr(
+        request.app.state, "webhook_target_cache", None
+    )
+    if cache is None:
+        cache = request.app.state.webhook_target_cache = TimedCache()
+    return cache
+
+
+async def find_endpoint(request: Request, source: WebhookSource, key: str) -> WebhookEndpoint:
+    """The endpoint of `/webhooks/<source>/<key>`; `UnknownWebhookEndpointError` if none.
+
+    Found endpoints are reused for `endpoint_cache.TTL_SECONDS`; unknown keys are
+    looked up every time.
+    """
+    services = services_of(request)
+
+    async def load() -> WebhookEndpoint:
+        async with UnitOfWork(services.database, actor=webhook_actor(source), scope=None) as uow:
+            return await get_webhook_endpoint(uow, source=source, key=key)
+
+    return await endpoint_cache_of(request).get(source.value, key, load)
 
 
 def tenant_unit_of_work(
@@ -125,14 +163,26 @@ async def receive(
     key: str,
     answer: Callable[[DeliveryReceipt], Response],
 ) -> Response:
-    """Verify, store and acknowledge one POST; `answer` turns the receipt into the reply."""
+    """Verify, store and acknowledge one POST; `answer` turns the receipt into the reply.
+
+    Jobs the delivery asks for are enqueued after the response is sent.
+    """
     services = services_of(request)
+    deferred = None if services.queue is None else DeferredJobQueue(services.queue)
     try:
-        endpoint = await find_endpoint(services, source, key)
+        endpoint = await find_endpoint(request, source, key)
         body = await read_body(request)
         async with tenant_unit_of_work(services, source, endpoint) as uow:
+            # On a miss the target is read in the delivery's own transaction.
+            target = await target_cache_of(request).get(
+                source.value, key, functools.partial(load_delivery_target, uow, endpoint=endpoint)
+            )
             receipt = await accept_delivery(
-                uow, endpoint=endpoint, delivery=delivery_of(request, body), queue=services.queue
+                uow,
+                endpoint=endpoint,
+                delivery=delivery_of(request, body),
+                queue=deferred,
+                target=target,
             )
     except PayloadTooLargeError:
         return too_large(source, key)
@@ -146,7 +196,10 @@ async def receive(
         receipt.event_id or "-",
         receipt.status.value if receipt.status else "-",
     )
-    return answer(receipt)
+    response = answer(receipt)
+    if deferred is not None and deferred.jobs:
+        response.background = BackgroundTask(deferred.send)
+    return response
 
 
 async def handshake(
@@ -158,7 +211,7 @@ async def handshake(
     """Answer a GET verification of the endpoint's app inside its tenant's scope."""
     services = services_of(request)
     try:
-        endpoint = await find_endpoint(services, source, key)
+        endpoint = await find_endpoint(request, source, key)
         async with tenant_unit_of_work(services, source, endpoint) as uow:
             response = await answer(uow, endpoint)
     except (WebhookRefusedError, UnknownWebhookEndpointError) as error:

@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import IO, Any, Final, Protocol
 
-from sqlalchemy import case, select, update
+from sqlalchemy import or_, select, update
 
 from domain.channels.models import Channel, ChannelKind
 from domain.channels.platforms import ACCOUNT_ID_READERS, PARSERS, MalformedPayload, meta_platform
@@ -179,6 +179,7 @@ async def process_inbound_event(
     reopen_window: timedelta = DEFAULT_REOPEN_WINDOW,
     triage: TriageService | None = None,
     follow_up: FollowUpQueue | None = None,
+    companions: int = 0,
 ) -> ProcessingOutcome:
     """Turn one stored inbound event into mentions, customers and conversations.
 
@@ -188,6 +189,14 @@ async def process_inbound_event(
     channel: by `(kind, external_account_id)` for app-level sources (`APP_SOURCES`),
     else to the event's channel. Then `apply_mentions` stores everything, and the event
     is marked `processed` (with `error` naming accounts that have no channel, if any).
+
+    With `companions`, up to that many other pending events of the tenant that no other
+    transaction holds (`FOR UPDATE SKIP LOCKED`, oldest first) are processed in the same
+    transaction, in arrival order, with one `apply_mentions` for all: the per-event
+    cost of a pipeline run is shared, and their own jobs later find them processed
+    and skip. The outcome's status is the requested event's; its counts cover every
+    event processed. A failure that is not the event's own (a database error) rolls
+    all of them back: they stay pending for their own jobs.
 
     Terminal failures — a body the parser rejects (`MalformedPayload`), a source with no
     parser, a channel that is gone, or no mention routable at all — mark the event
@@ -201,9 +210,63 @@ async def process_inbound_event(
     event = await _lock_event(uow, event_id)
     if event.status is not InboundEventStatus.PENDING:
         return ProcessingOutcome(status=ProcessingStatus.SKIPPED)
+    events = [event]
+    if companions > 0:
+        events += await _lock_pending_companions(uow, event.id, companions)
+        events.sort(key=lambda each: (each.received_at, each.id))
+    channels: dict[uuid.UUID, Channel | None] = {}
+    routed: list[_RoutedEvent] = []
+    failure: ProcessingOutcome | None = None
+    for each in events:
+        result = await _route_event(uow, each, channels, now)
+        if isinstance(result, _RoutedEvent):
+            routed.append(result)
+        elif each.id == event.id:
+            failure = result
+    incoming = [mention for item in routed for mention in item.incoming]
+    applied = await apply_mentions(
+        uow, incoming, now=now, reopen_window=reopen_window, triage=triage
+    )
+    await _touch_channels_of(uow, routed)
+    await _finish_routed(uow, routed, now)
+    if follow_up is not None and applied.mentions:
+        uow.after_commit(
+            functools.partial(_request_outbox_delivery, follow_up, uow.require_scope().tenant_id)
+        )
+    if failure is not None:
+        return failure
+    own_error = next(item.partial_error for item in routed if item.event.id == event.id)
+    return ProcessingOutcome(
+        status=ProcessingStatus.PROCESSED,
+        mentions=applied.mentions,
+        created=applied.created,
+        changed=applied.changed,
+        conversation_events=applied.conversation_events,
+        error=own_error,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _RoutedEvent:
+    """An event whose mentions are bound to channels, ready for `apply_mentions`."""
+
+    event: InboundEvent
+    incoming: list[IncomingMention]
+    partial_error: str | None
+
+
+async def _route_event(
+    uow: UnitOfWork,
+    event: InboundEvent,
+    channels: dict[uuid.UUID, Channel | None],
+    now: datetime,
+) -> "_RoutedEvent | ProcessingOutcome":
+    """The event's routed mentions, or its failure (already recorded on it)."""
     channel = None
     if event.channel_id is not None:
-        channel = await ChannelRepository(uow).get_or_none(event.channel_id)
+        if event.channel_id not in channels:
+            channels[event.channel_id] = await ChannelRepository(uow).get_or_none(event.channel_id)
+        channel = channels[event.channel_id]
     platform: str | None = None
     try:
         platform = _platform_of(event, channel)
@@ -217,25 +280,67 @@ async def process_inbound_event(
         await _finish_event(uow, event, InboundEventStatus.FAILED, message, now)
         logger.warning("inbound event %s failed: %s", event.id, type(error).__name__)
         return ProcessingOutcome(status=ProcessingStatus.FAILED, error=message)
-
-    applied = await apply_mentions(
-        uow, incoming, now=now, reopen_window=reopen_window, triage=triage
-    )
-    await _touch_channels(uow, {item.channel_id for item in incoming}, event.received_at)
     partial_error = _unrouted_error(platform, unrouted) if unrouted else None
-    await _finish_event(uow, event, InboundEventStatus.PROCESSED, partial_error, now)
-    if follow_up is not None and applied.mentions:
-        uow.after_commit(
-            functools.partial(_request_outbox_delivery, follow_up, uow.require_scope().tenant_id)
+    return _RoutedEvent(event, incoming, partial_error)
+
+
+async def _lock_pending_companions(
+    uow: UnitOfWork, event_id: uuid.UUID, limit: int
+) -> list[InboundEvent]:
+    """Up to `limit` other pending events of the scope, oldest first, that no other
+    transaction holds; locked until the commit."""
+    result = await uow.session.execute(
+        select(InboundEvent)
+        .where(
+            InboundEvent.tenant_id == uow.require_scope().tenant_id,
+            InboundEvent.status == InboundEventStatus.PENDING,
+            InboundEvent.id != event_id,
         )
-    return ProcessingOutcome(
-        status=ProcessingStatus.PROCESSED,
-        mentions=applied.mentions,
-        created=applied.created,
-        changed=applied.changed,
-        conversation_events=applied.conversation_events,
-        error=partial_error,
+        .order_by(InboundEvent.received_at, InboundEvent.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
     )
+    return list(result.scalars())
+
+
+async def _touch_channels_of(uow: UnitOfWork, routed: Sequence[_RoutedEvent]) -> None:
+    """Each channel's `last_event_at` moves to its newest event processed here."""
+    newest: dict[uuid.UUID, datetime] = {}
+    for item in routed:
+        for mention in item.incoming:
+            known = newest.get(mention.channel_id)
+            if known is None or known < item.event.received_at:
+                newest[mention.channel_id] = item.event.received_at
+    by_time: dict[datetime, list[uuid.UUID]] = {}
+    for channel_id, received_at in newest.items():
+        by_time.setdefault(received_at, []).append(channel_id)
+    for received_at, channel_ids in sorted(by_time.items()):
+        await _touch_channels(uow, channel_ids, received_at)
+
+
+async def _finish_routed(uow: UnitOfWork, routed: Sequence[_RoutedEvent], now: datetime) -> None:
+    """Mark the routed events processed: one statement for all those without an error."""
+    clean = [item.event.id for item in routed if item.partial_error is None]
+    if clean:
+        await uow.session.execute(
+            update(InboundEvent)
+            .where(
+                InboundEvent.tenant_id == uow.require_scope().tenant_id,
+                InboundEvent.id.in_(clean),
+            )
+            .values(
+                status=InboundEventStatus.PROCESSED,
+                error=None,
+                processed_at=now,
+                attempts=InboundEvent.attempts + 1,
+            )
+            .execution_options(synchronize_session=False)
+        )
+    for item in routed:
+        if item.partial_error is not None:
+            await _finish_event(
+                uow, item.event, InboundEventStatus.PROCESSED, item.partial_error, now
+            )
 
 
 async def _request_outbox_delivery(queue: FollowUpQueue, tenant_id: uuid.UUID) -> None:
@@ -488,20 +593,23 @@ async def _count_channel_errors(
 async def _touch_channels(
     uow: UnitOfWork, channel_ids: Iterable[uuid.UUID], received_at: datetime
 ) -> None:
-    """Move the channels' `last_event_at` forward to `received_at` (never back)."""
+    """Move the channels' `last_event_at` forward to `received_at` (never back).
+
+    Only channels whose time is older are written: rows already up to date are
+    neither rewritten nor locked, so concurrent jobs of one channel do not queue
+    behind each other's channel row.
+    """
     ids = sorted(set(channel_ids))
     if not ids:
         return
     await uow.session.execute(
         update(Channel)
-        .where(Channel.tenant_id == uow.require_scope().tenant_id, Channel.id.in_(ids))
-        .values(
-            last_event_at=case(
-                (Channel.last_event_at.is_(None), received_at),
-                (Channel.last_event_at < received_at, received_at),
-                else_=Channel.last_event_at,
-            )
+        .where(
+            Channel.tenant_id == uow.require_scope().tenant_id,
+            Channel.id.in_(ids),
+            or_(Channel.last_event_at.is_(None), Channel.last_event_at < received_at),
         )
+        .values(last_event_at=received_at)
         .execution_options(synchronize_session=False)
     )
 

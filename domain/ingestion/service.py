@@ -403,15 +403,49 @@ async def answer_x_crc(uow: UnitOfWork, *, endpoint: WebhookEndpoint, crc_token:
     return x_crc_response_token(app_secret, crc_token)
 
 
+@dataclass(frozen=True, slots=True)
+class DeliveryTarget:
+    """What verifying a delivery to an endpoint takes: the endpoint, the channel (own
+    URLs) or the app (app URLs) behind it, and its decrypted secrets. Never log it.
+
+    Loaded once per delivery by default; a receiver may reuse one for a few seconds
+    (a rotated secret or a removed channel then applies once it reloads).
+    """
+
+    endpoint: WebhookEndpoint
+    channel: Channel | None
+    app: PlatformApp | None
+    secrets: Mapping[str, str]
+
+
+async def load_delivery_target(uow: UnitOfWork, *, endpoint: WebhookEndpoint) -> DeliveryTarget:
+    """The endpoint's channel or app with its secrets, read in the endpoint's tenant.
+
+    `UnknownWebhookEndpointError` when the app or channel is gone or the unit of
+    work is scoped to another tenant.
+    """
+    scope = uow.require_scope()
+    if endpoint.tenant_id != scope.tenant_id:
+        raise UnknownWebhookEndpointError("the endpoint is not in this scope")
+    if WebhookSource(endpoint.source) in (WebhookSource.META, WebhookSource.X):
+        app = await _app_of(uow, endpoint)
+        return DeliveryTarget(endpoint, None, app, read_app_secrets(uow, app))
+    channel = await _channel_of(uow, endpoint)
+    return DeliveryTarget(endpoint, channel, None, read_channel_secrets(uow, channel))
+
+
 async def accept_delivery(
     uow: UnitOfWork,
     *,
     endpoint: WebhookEndpoint,
     delivery: WebhookDelivery,
     queue: JobQueue | None,
+    target: DeliveryTarget | None = None,
 ) -> DeliveryReceipt:
     """Verify a delivery to `endpoint` and store it raw, once; commits.
 
+    `target` is the endpoint's `DeliveryTarget` when the caller has one at hand
+    (loaded with `load_delivery_target` in the same tenant), else it is loaded here.
     The unit of work must be scoped to the endpoint's tenant. Refusals store
     nothing: `UnknownWebhookEndpointError` (the app or channel is gone),
     `MissingWebhookCredentialsError`, `InvalidWebhookCredentialsError`, and for
@@ -426,16 +460,25 @@ async def accept_delivery(
     A new pending event gets `process_inbound_event` enqueued after the commit
     (job id `inbound:<event id>`); a failed or duplicate one does not. The
     channels it belongs to get `last_event_at` (and the error counters for a
-    failed body) in the same transaction.
+    failed body) in the same transaction; for readable events `last_event_at`
+    is written at most about once a second per channel (see
+    `RoutingChannelRepository.record_delivery`), so the deliveries of one busy
+    channel do not queue behind each other's lock on its row.
     """
     scope = uow.require_scope()
-    if endpoint.tenant_id != scope.tenant_id:
+    if endpoint.tenant_id != scope.tenant_id or (
+        target is not None and target.endpoint.id != endpoint.id
+    ):
         raise UnknownWebhookEndpointError("the endpoint is not in this scope")
+    if target is None:
+        target = await load_delivery_target(uow, endpoint=endpoint)
     source = WebhookSource(endpoint.source)
-    if source in (WebhookSource.META, WebhookSource.X):
-        return await _accept_app_delivery(uow, endpoint, source, delivery, queue)
-    channel = await _channel_of(uow, endpoint)
-    channel_secrets = read_channel_secrets(uow, channel)
+    if target.app is not None:
+        return await _accept_app_delivery(uow, target.app, target.secrets, source, delivery, queue)
+    channel = target.channel
+    if channel is None:  # a target is made with one or the other
+        raise UnknownWebhookEndpointError("no channel behind this URL")
+    channel_secrets = target.secrets
     platform: str | None
     if source is WebhookSource.TELEGRAM:
         _verify_telegram(channel_secrets, delivery)
@@ -522,13 +565,13 @@ def _require_header(delivery: WebhookDelivery, name: str) -> str:
 
 async def _accept_app_delivery(
     uow: UnitOfWork,
-    endpoint: WebhookEndpoint,
+    app: PlatformApp,
+    app_secrets: Mapping[str, str],
     source: WebhookSource,
     delivery: WebhookDelivery,
     queue: JobQueue | None,
 ) -> DeliveryReceipt:
-    app = await _app_of(uow, endpoint)
-    app_secret = read_app_secrets(uow, app).get(SecretField.APP, "")
+    app_secret = app_secrets.get(SecretField.APP, "")
     body = delivery.body
     if source is WebhookSource.META:
         signature = _require_header(delivery, "x-hub-signature-256")

@@ -14,6 +14,13 @@ from workers.runtime import JobContext, RetryableJobError, tenant_job
 #: The `ctx` key of the triage service the job hands stored mentions to.
 TRIAGE_CTX_KEY = "triage"
 
+#: The `ctx` key of how many other pending events a job processes along with its own
+#: (see `processing.process_inbound_event`); absent means none. `parley worker` sets
+#: `COMPANION_EVENTS`: one pipeline run per event cost about 45 statements, most of
+#: them shared by a batch.
+COMPANIONS_CTX_KEY = "inbound_companions"
+COMPANION_EVENTS = 99
+
 #: PostgreSQL errors that a new attempt resolves: serialization failure, deadlock.
 _TRANSIENT_SQLSTATES = frozenset({"40001", "40P01"})
 
@@ -22,7 +29,9 @@ _TRANSIENT_SQLSTATES = frozenset({"40001", "40P01"})
 async def process_inbound_event(
     ctx: JobContext, uow: UnitOfWork, *, event_id: str
 ) -> dict[str, Any]:
-    """Process one stored inbound event (the receivers enqueue it as ``inbound:<event_id>``).
+    """Process one stored inbound event (the receivers enqueue it as ``inbound:<event_id>``)
+    and, on a first attempt, up to `ctx[COMPANIONS_CTX_KEY]` other pending events of the
+    tenant.
 
     Idempotent: an event already processed or failed is skipped. A body that cannot be
     parsed fails the event for good (recorded on the event and its channel, never
@@ -30,12 +39,17 @@ async def process_inbound_event(
     counts (no content). New and edited customer mentions are triaged in the same
     transaction by the service `install_triage` put in `ctx`.
     """
+    # A first attempt takes other pending events along; a retry processes its own
+    # event alone, so one event that keeps failing cannot hold others back.
+    first_attempt = int(ctx.get("job_try", 1)) <= 1
+    companions = int(ctx.get(COMPANIONS_CTX_KEY, 0)) if first_attempt else 0
     try:
         outcome = await processing.process_inbound_event(
             uow,
             event_id=uuid.UUID(event_id),
             triage=triage_service(ctx),
             follow_up=ctx.get("queue"),
+            companions=companions,
         )
         await uow.commit()
     except DBAPIError as error:

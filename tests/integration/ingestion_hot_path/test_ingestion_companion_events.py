@@ -1,0 +1,99 @@
+"""A processing job takes other pending events of its tenant along, once."""
+
+import json
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+from starlette.applications import Starlette
+
+from api.services import Services
+from domain.db.uow import UnitOfWork
+from domain.ingestion.models import InboundEventStatus
+from domain.mentions.models import Mention
+from domain.shared.tenancy import TenantScope
+from tests.factories import TEST_ACTOR
+from tests.integration.webhooks.webhook_scenario import TELEGRAM_SECRET, Agency, stored_events
+from tests.unit.channels.webhook_fixture_manifests import fixture
+from workers.jobs.ingestion import COMPANIONS_CTX_KEY, process_inbound_event
+
+pytestmark = pytest.mark.postgres
+
+
+def telegram_update(number: int) -> bytes:
+    update = json.loads(fixture("telegram", "01_").body)
+    update["update_id"] += number
+    update["message"]["message_id"] += number
+    update["message"]["text"] = f"message number {number}"
+    return json.dumps(update).encode()
+
+
+async def deliver_updates(app: Starlette, agency: Agency, count: int) -> list[uuid.UUID]:
+    """POST `count` distinct Telegram updates; the ids of the stored events, oldest first."""
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://parley.test") as http:
+        for number in range(count):
+            response = await http.post(
+                agency.telegram_url,
+                content=telegram_update(number),
+                headers={"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET},
+            )
+            assert response.status_code == 200
+    return [
+        event.id for event in await stored_events(app.state.services.database, agency.tenant_id)
+    ]
+
+
+async def run_job(
+    services: Services, agency: Agency, event_id: uuid.UUID, *, job_try: int
+) -> dict[str, Any]:
+    ctx = {"database": services.database, "job_try": job_try, COMPANIONS_CTX_KEY: 99}
+    result = await process_inbound_event(
+        ctx, tenant_id=str(agency.tenant_id), event_id=str(event_id)
+    )
+    assert isinstance(result, dict)
+    return result
+
+
+async def statuses(services: Services, agency: Agency) -> list[InboundEventStatus]:
+    return [event.status for event in await stored_events(services.database, agency.tenant_id)]
+
+
+async def mention_count(services: Services, agency: Agency) -> int:
+    scope = TenantScope(agency.tenant_id)
+    async with UnitOfWork(services.database, actor=TEST_ACTOR, scope=scope) as uow:
+        return int(
+            (await uow.session.execute(select(func.count()).select_from(Mention))).scalar_one()
+        )
+
+
+async def test_a_first_attempt_processes_the_pending_events_of_its_tenant_together(
+    app: Starlette, services: Services, agency: Agency
+) -> None:
+    first, *others = await deliver_updates(app, agency, 5)
+
+    outcome = await run_job(services, agency, others[-1], job_try=1)
+    later = [await run_job(services, agency, event_id, job_try=1) for event_id in (first, *others)]
+
+    assert (outcome["status"], outcome["mentions"], outcome["created"]) == ("processed", 5, 5)
+    assert [item["status"] for item in later] == ["skipped"] * 5
+    assert await statuses(services, agency) == [InboundEventStatus.PROCESSED] * 5
+    assert await mention_count(services, agency) == 5
+
+
+async def test_a_retry_processes_its_own_event_alone(
+    app: Starlette, services: Services, agency: Agency
+) -> None:
+    _, second, _ = await deliver_updates(app, agency, 3)
+
+    outcome = await run_job(services, agency, second, job_try=2)
+
+    assert (outcome["status"], outcome["mentions"]) == ("processed", 1)
+    assert await statuses(services, agency) == [
+        InboundEventStatus.PENDING,
+        InboundEventStatus.PROCESSED,
+        InboundEventStatus.PENDING,
+    ]
+    assert await mention_count(services, agency) == 1
