@@ -3,6 +3,7 @@
 Run from the project root against the OpenSearch of `.env` (or ``--url``)::
 
     .venv/bin/python benchmarks/mention_search.py [--count 1000000] [--queries 500] [--keep]
+        [--dated-as-window]
 
 The documents are built from the shared mention texts
 (``tests/fixtures/mentions/mentions_dev.jsonl``; one text, or two joined) and
@@ -24,8 +25,11 @@ words drawn from the texts, and highlights, in four kinds taken in turn:
 - ``words``: words only, a first page (21 hits: a page of 20 and one more);
 - ``brand``: narrowed to one brand;
 - ``priority``: one triage priority, filtered by the index;
-- ``dated``: a posting-time range, which the service applies to the 1,000 best
-  hits, so the index is asked for 1,000.
+- ``dated``: a posting-time range of 30 days somewhere in the year, filtered by
+  the index (`range` on ``posted_at``), a first page of 21 like the others.
+  ``--dated-as-window`` measures it the way the service searched before the
+  range moved into the index: no range, the 1,000 best hits, highlighted (the
+  service then filtered them itself), for before/after comparisons.
 
 Each concurrency runs every query once after a warm-up. Prints one JSON object
 with the indexing time and rate, the document count, and per concurrency the
@@ -69,9 +73,11 @@ SPAN_SECONDS = 365 * 24 * 3600
 #: Documents per `index_documents` call, and how many calls run at once.
 BATCH = 5000
 PARALLEL_BATCHES = 2
-#: What the service asks for: a page of 20 and one more, or the 1,000-hit window.
+#: What the service asks for: a page of 20 and one more (or, before the date
+#: range moved into the index, the 1,000-hit window for a dated search).
 PAGE_FETCH = 21
 WINDOW_FETCH = 1000
+RANGE_DAYS = 30
 QUERY_KINDS = ("words", "brand", "priority", "dated")
 _WORD = re.compile(r"[^\W\d_]{4,}")
 
@@ -221,12 +227,17 @@ class Query:
     words: str
     brand_ids: list[uuid.UUID]
     filters: dict[str, str]
+    ranges: dict[str, tuple[datetime | None, datetime | None]]
     limit: int
 
 
-def queries(total: int, texts: Sequence[SourceText], seed: int = 5) -> list[Query]:
+def queries(
+    total: int, texts: Sequence[SourceText], *, dated_as_window: bool = False, seed: int = 5
+) -> list[Query]:
     """`total` queries in the largest tenant, the kinds in turn, words drawn from the texts."""
     chance = random.Random(seed)
+    # A separate generator, so the words of every kind stay those of earlier runs.
+    days = random.Random(seed + 1)
     vocabulary = sorted({word for text in texts for word in _WORD.findall(text.text)})
     brands = brands_of(TENANTS[0])
     made = []
@@ -238,8 +249,14 @@ def queries(total: int, texts: Sequence[SourceText], seed: int = 5) -> list[Quer
             words = chance.choice(_WORD.findall(chance.choice(texts).text) or [words])
         brand_ids = [chance.choice(brands)] if kind == "brand" else list(brands)
         filters = {"priority": chance.choice(PRIORITIES[:4])} if kind == "priority" else {}
-        limit = WINDOW_FETCH if kind == "dated" else PAGE_FETCH
-        made.append(Query(kind, words, brand_ids, filters, limit))
+        ranges: dict[str, tuple[datetime | None, datetime | None]] = {}
+        limit = PAGE_FETCH
+        if kind == "dated" and dated_as_window:
+            limit = WINDOW_FETCH
+        elif kind == "dated":
+            start = FIRST_POSTED + timedelta(days=days.randrange(365 - RANGE_DAYS))
+            ranges = {"posted_at": (start, start + timedelta(days=RANGE_DAYS))}
+        made.append(Query(kind, words, brand_ids, filters, ranges, limit))
     return made
 
 
@@ -271,6 +288,7 @@ async def measure(
                 query=query.words,
                 brand_ids=query.brand_ids,
                 filters=query.filters,
+                ranges=query.ranges,
                 limit=query.limit,
             )
             timings.append((query.kind, (time.perf_counter() - began) * 1000, page.total))
@@ -309,7 +327,9 @@ async def run(arguments: argparse.Namespace) -> dict[str, Any]:
         segments = await client.cat.segments(
             index=alias_name(PREFIX, MENTIONS_INDEX), format="json"
         )
-        planned = queries(arguments.queries, load_texts())
+        planned = queries(
+            arguments.queries, load_texts(), dated_as_window=arguments.dated_as_window
+        )
         await measure(index, planned[: max(20, len(planned) // 10)], 1)  # warm-up
         figures = {
             str(concurrency): await measure(index, planned, concurrency)
@@ -322,6 +342,7 @@ async def run(arguments: argparse.Namespace) -> dict[str, Any]:
             "segments": len(segments),
             "indexing": indexing,
             "queries": len(planned),
+            "dated_as_window": arguments.dated_as_window,
             "by_concurrency": figures,
             "load_average": [round(value, 2) for value in os.getloadavg()],
         }
@@ -351,6 +372,11 @@ def main() -> None:
         "--concurrency", type=int, nargs="+", default=[1, 4, 10], help="clients at once"
     )
     parser.add_argument("--keep", action="store_true", help="keep the index for the next run")
+    parser.add_argument(
+        "--dated-as-window",
+        action="store_true",
+        help="measure dated searches the old way: 1,000 best hits, no range in the index",
+    )
     arguments = parser.parse_args()
     print(json.dumps(asyncio.run(run(arguments)), indent=2))
 

@@ -16,7 +16,7 @@ import enum
 import html
 import re
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any, Final
 
 from domain.shared.ports import SearchDocument
@@ -48,6 +48,53 @@ def validate_filters(filters: Mapping[str, str] | None) -> dict[str, str]:
         if not _FILTER_KEY.fullmatch(key):
             raise InvalidFilterError(f"invalid search filter field {key!r}")
     return dict(filters)
+
+
+def validate_any_of(any_of: Mapping[str, Collection[str]] | None) -> dict[str, tuple[str, ...]]:
+    """The `any_of` filters with their values deduplicated (order kept), keys checked.
+
+    A key with no values stays, with an empty tuple: it matches nothing.
+    """
+    if not any_of:
+        return {}
+    validate_filters(dict.fromkeys(any_of, ""))
+    return {key: tuple(dict.fromkeys(values)) for key, values in any_of.items()}
+
+
+#: How range bounds are written for both backends: UTC, milliseconds, no zone.
+#: SQLite's `strftime('%Y-%m-%dT%H:%M:%f', …)` writes stored times the same way,
+#: and OpenSearch reads a zoneless time as UTC.
+_BOUND_FORMAT: Final = "%Y-%m-%dT%H:%M:%S"
+
+
+def range_bound(moment: dt.datetime) -> str:
+    """A range bound as UTC text at millisecond precision (a time without a zone is UTC)."""
+    utc = moment.astimezone(dt.UTC) if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+    return f"{utc.strftime(_BOUND_FORMAT)}.{utc.microsecond // 1000:03d}"
+
+
+def validate_ranges(
+    ranges: Mapping[str, tuple[dt.datetime | None, dt.datetime | None]] | None,
+    *,
+    date_fields: Collection[str],
+) -> dict[str, tuple[str | None, str | None]]:
+    """The bounded ranges as `(from, to)` bound texts; ranges without a bound are dropped.
+
+    Raises `InvalidFilterError` for a field that is not one of `date_fields`.
+    """
+    if not ranges:
+        return {}
+    bounded: dict[str, tuple[str | None, str | None]] = {}
+    for key, (start, end) in ranges.items():
+        if key not in date_fields:
+            raise InvalidFilterError(f"search range on {key!r}, which is not a date field")
+        if start is None and end is None:
+            continue
+        bounded[key] = (
+            None if start is None else range_bound(start),
+            None if end is None else range_bound(end),
+        )
+    return bounded
 
 
 def query_words(query: str) -> tuple[str, ...]:

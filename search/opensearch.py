@@ -1,9 +1,10 @@
 """The OpenSearch implementation of the `SearchIndex` port."""
 
 import uuid
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Collection, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Final, cast
 
 from opensearchpy import AsyncOpenSearch
@@ -21,10 +22,13 @@ from search.documents import (
     opensearch_id,
     opensearch_source,
     query_words,
+    validate_any_of,
     validate_filters,
+    validate_ranges,
 )
 from search.errors import IndexingError, IndexingFailure, UnknownIndexVersionError
 from search.indices import (
+    DATE_FIELDS,
     SEARCH_FIELDS,
     alias_name,
     concrete_index_name,
@@ -181,26 +185,44 @@ class OpenSearchIndex:
         query: str,
         brand_ids: Sequence[uuid.UUID] | None = None,
         filters: Mapping[str, str] | None = None,
+        any_of: Mapping[str, Collection[str]] | None = None,
+        ranges: Mapping[str, tuple[datetime | None, datetime | None]] | None = None,
         limit: int = 20,
     ) -> SearchPage:
         """Documents of `tenant_id` matching every word of `query`, best first.
 
         `brand_ids=None` searches all brands; an empty sequence matches nothing.
-        `filters` match entries of the documents' `fields` exactly. `total` is
-        exact up to `TOTAL_HITS_COUNTED` and that number when more match.
+        `filters` match entries of the documents' `fields` exactly, `any_of`
+        one of several values (`terms`; no values match nothing), and `ranges`
+        bound a date field to `[from, to)` (`range` with `gte`/`lt`, in UTC);
+        all of them are filter context, so they do not change scores. `total`
+        is exact up to `TOTAL_HITS_COUNTED` and that number when more match.
         """
         if limit < 1:
             raise ValueError(f"search limit must be at least 1, got {limit}")
         alias = alias_name(self._prefix, index)
         words = query_words(query)
         exact_filters = validate_filters(filters)
-        if not words or (brand_ids is not None and not brand_ids):
+        one_of = validate_any_of(any_of)
+        bounded = validate_ranges(ranges, date_fields=DATE_FIELDS[index])
+        if (
+            not words
+            or (brand_ids is not None and not brand_ids)
+            or any(not values for values in one_of.values())
+        ):
             return SearchPage(total=0, hits=())
         conditions: list[dict[str, Any]] = [{"term": {"tenant_id": str(tenant_id)}}]
         if brand_ids is not None:
             conditions.append({"terms": {"brand_id": [str(brand_id) for brand_id in brand_ids]}})
         conditions.extend(
             {"term": {f"fields.{key}": value}} for key, value in exact_filters.items()
+        )
+        conditions.extend(
+            {"terms": {f"fields.{key}": list(values)}} for key, values in one_of.items()
+        )
+        conditions.extend(
+            {"range": {f"fields.{key}": _range_bounds(start, end)}}
+            for key, (start, end) in bounded.items()
         )
         body = {
             "size": limit,
@@ -518,6 +540,16 @@ def _newer_or_same(document: SearchDocument, kept: SearchDocument) -> bool:
     if document.version is None or kept.version is None:
         return True
     return document.version >= kept.version
+
+
+def _range_bounds(start: str | None, end: str | None) -> dict[str, str]:
+    """`gte`/`lt` of a half-open range (zoneless bounds, which OpenSearch reads as UTC)."""
+    bounds = {}
+    if start is not None:
+        bounds["gte"] = start
+    if end is not None:
+        bounds["lt"] = end
+    return bounds
 
 
 def _tenant_filter(tenant_id: uuid.UUID) -> dict[str, Any]:

@@ -16,8 +16,9 @@ in with `DROP` and `ALTER TABLE … RENAME` in one transaction.
 
 import json
 import uuid
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Collection, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
+from datetime import datetime
 from typing import Any, Final
 
 from sqlalchemy import bindparam, text
@@ -32,9 +33,12 @@ from search.documents import (
     jsonable,
     query_words,
     require_logical_index,
+    validate_any_of,
     validate_filters,
+    validate_ranges,
 )
 from search.errors import UnknownIndexVersionError
+from search.indices import DATE_FIELDS
 
 SNIPPET_TOKENS: Final = 32
 DELETE_BATCH_SIZE: Final = 500
@@ -47,6 +51,11 @@ REBUILD_SUFFIX: Final = "_next"
 _MATCH_START: Final = "\x02"
 _MATCH_END: Final = "\x03"
 _ELLIPSIS: Final = "…"
+# A `json_each` entry as the text filters compare with: booleans as `true`/`false`.
+_ENTRY_TEXT: Final = (
+    "CASE entry.type WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' "
+    "ELSE CAST(entry.value AS TEXT) END"
+)
 
 
 def table_name(index: str) -> str:
@@ -157,20 +166,32 @@ class SqliteFtsIndex:
         query: str,
         brand_ids: Sequence[uuid.UUID] | None = None,
         filters: Mapping[str, str] | None = None,
+        any_of: Mapping[str, Collection[str]] | None = None,
+        ranges: Mapping[str, tuple[datetime | None, datetime | None]] | None = None,
         limit: int = 20,
     ) -> SearchPage:
         """Documents of `tenant_id` matching every word of `query`, best (lowest bm25) first.
 
         `brand_ids=None` searches all brands; an empty sequence matches nothing.
         `filters` match entries of the documents' `fields` exactly (a list
-        entry matches when one of its items does).
+        entry matches when one of its items does), `any_of` one of several
+        values (no values match nothing), and `ranges` bound a date field to
+        `[from, to)`: the stored ISO 8601 text is normalised to UTC at
+        millisecond precision by `strftime` and compared with the bounds,
+        in the same statement as the match, so `total` counts them all.
         """
         if limit < 1:
             raise ValueError(f"search limit must be at least 1, got {limit}")
         table = table_name(index)
         words = query_words(query)
         exact_filters = validate_filters(filters)
-        if not words or (brand_ids is not None and not brand_ids):
+        one_of = validate_any_of(any_of)
+        bounded = validate_ranges(ranges, date_fields=DATE_FIELDS[index])
+        if (
+            not words
+            or (brand_ids is not None and not brand_ids)
+            or any(not values for values in one_of.values())
+        ):
             return SearchPage(total=0, hits=())
 
         conditions = [f"{table} MATCH :match", "tenant_id = :tenant_id"]
@@ -187,11 +208,29 @@ class SqliteFtsIndex:
             # json_each yields a scalar itself, or each item of a list.
             conditions.append(
                 f"EXISTS (SELECT 1 FROM json_each(fields_json, :path_{number}) AS entry "  # noqa: S608 - only parameter names vary
-                "WHERE CASE entry.type WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' "
-                f"ELSE CAST(entry.value AS TEXT) END = :value_{number})"
+                f"WHERE {_ENTRY_TEXT} = :value_{number})"
             )
             parameters[f"path_{number}"] = f'$."{key}"'
             parameters[f"value_{number}"] = value
+        for number, (key, values) in enumerate(one_of.items()):
+            conditions.append(
+                f"EXISTS (SELECT 1 FROM json_each(fields_json, :any_path_{number}) AS entry "  # noqa: S608 - only parameter names vary
+                f"WHERE {_ENTRY_TEXT} IN :any_values_{number})"
+            )
+            parameters[f"any_path_{number}"] = f'$."{key}"'
+            parameters[f"any_values_{number}"] = list(values)
+            expanding.append(f"any_values_{number}")
+        for number, (key, (start, end)) in enumerate(bounded.items()):
+            moment = (
+                f"strftime('%Y-%m-%dT%H:%M:%f', json_extract(fields_json, :range_path_{number}))"
+            )
+            parameters[f"range_path_{number}"] = f'$."{key}"'
+            if start is not None:
+                conditions.append(f"{moment} >= :range_from_{number}")
+                parameters[f"range_from_{number}"] = start
+            if end is not None:
+                conditions.append(f"{moment} < :range_to_{number}")
+                parameters[f"range_to_{number}"] = end
         where = " AND ".join(conditions)
         snippet = f"snippet({table}, 3, :mark_start, :mark_end, :ellipsis, {SNIPPET_TOKENS})"
         select_hits = text(

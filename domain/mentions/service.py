@@ -3,7 +3,7 @@
 import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Final
 
 from domain.authz.policy import Grantee, Permission, decide
@@ -308,8 +308,9 @@ class FoundMention:
 class MentionSearchPage:
     """Hits `offset` to `offset + limit` (best first), and whether more follow.
 
-    `total` is the number of matches the index reports before the filters it
-    cannot apply itself (several channels, languages or priorities, dates).
+    `total` is the number of matches of the query and every filter, as the
+    index counts them (exact up to the OpenSearch counting cap of 10,000,
+    which it then reads), mentions no longer stored included.
     """
 
     hits: tuple[FoundMention, ...]
@@ -331,10 +332,10 @@ async def search_mention_page(
 
     Always limited, in the index query itself, to the tenant and to the brands on
     which `grantee` has `inbox:read` (further narrowed by `search_filter.brand_ids`;
-    brands that are not readable match nothing). A single channel, language or
-    priority is filtered by the index; several values, and the posting-time
-    range, are applied to the `SEARCH_WINDOW` best hits. Hits whose mention is
-    no longer stored are left out.
+    brands that are not readable match nothing). Channels, languages, priorities
+    (each one of the given values) and the posting-time range are filtered by the
+    index too, so the index is asked for `offset + limit + 1` hits only. Hits
+    whose mention is no longer stored are left out.
 
     Raises `PermissionDeniedError` when the grantee may read no inbox,
     `ValidationError` (field `after`) for pages beyond `SEARCH_WINDOW` or an empty
@@ -351,34 +352,16 @@ async def search_mention_page(
     searched = [brand_id for brand_id in readable if not wanted or brand_id in wanted]
     if not searched or limit == 0:
         return MentionSearchPage(hits=(), has_more=False, total=0)
-    exact: dict[str, str] = {}
-    later: list[tuple[str, frozenset[str]]] = []
-    for name, values in (
-        ("channel_id", {str(value) for value in search_filter.channel_ids}),
-        ("language", set(search_filter.languages)),
-        ("priority", set(search_filter.priorities)),
-    ):
-        if len(values) == 1:
-            exact[name] = next(iter(values))
-        elif values:
-            later.append((name, frozenset(values)))
-    dated = search_filter.posted_from is not None or search_filter.posted_to is not None
-    fetched = SEARCH_WINDOW if later or dated else offset + limit + 1
     page = await search.search(
         MENTIONS_INDEX,
         tenant_id=uow.require_scope().tenant_id,
         query=query,
         brand_ids=searched,
-        filters=exact,
-        limit=fetched,
+        any_of=_one_of_filters(search_filter),
+        ranges=_posting_range(search_filter),
+        limit=offset + limit + 1,
     )
-    kept = [
-        hit
-        for hit in page.hits
-        if all(hit.fields.get(name) in values for name, values in later)
-        and _posted_within(hit.fields.get("posted_at"), search_filter)
-    ]
-    window = kept[offset : offset + limit + 1]
+    window = page.hits[offset : offset + limit + 1]
     stored = await MentionRepository(uow).get_many([uuid.UUID(hit.id) for hit in window])
     by_id = {mention.id: mention for mention in stored}
     found = [
@@ -389,20 +372,22 @@ async def search_mention_page(
     return MentionSearchPage(hits=tuple(found), has_more=len(window) > limit, total=page.total)
 
 
-def _posted_within(posted_at: Any, search_filter: MentionSearchFilter) -> bool:
+def _one_of_filters(search_filter: MentionSearchFilter) -> dict[str, frozenset[str]]:
+    # An empty collection means "no filter" here; to the index it would mean "nothing".
+    wanted = {
+        "channel_id": frozenset(str(value) for value in search_filter.channel_ids),
+        "language": frozenset(search_filter.languages),
+        "priority": frozenset(search_filter.priorities),
+    }
+    return {name: values for name, values in wanted.items() if values}
+
+
+def _posting_range(
+    search_filter: MentionSearchFilter,
+) -> dict[str, tuple[datetime | None, datetime | None]]:
     if search_filter.posted_from is None and search_filter.posted_to is None:
-        return True
-    if not isinstance(posted_at, str):
-        return False
-    moment = _utc(datetime.fromisoformat(posted_at))
-    if search_filter.posted_from is not None and moment < _utc(search_filter.posted_from):
-        return False
-    return search_filter.posted_to is None or moment < _utc(search_filter.posted_to)
-
-
-def _utc(moment: datetime) -> datetime:
-    # A time without a zone is read as UTC, like every time Parley stores.
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+        return {}
+    return {"posted_at": (search_filter.posted_from, search_filter.posted_to)}
 
 
 async def mentions_readable_by(

@@ -5,8 +5,9 @@ Adapters live in `workers/` (job queues), `search/` (search backends) and
 """
 
 import uuid
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 
@@ -136,9 +137,24 @@ class SearchIndex(Protocol):
         query: str,
         brand_ids: Sequence[uuid.UUID] | None = None,
         filters: Mapping[str, str] | None = None,
+        any_of: Mapping[str, Collection[str]] | None = None,
+        ranges: Mapping[str, tuple[datetime | None, datetime | None]] | None = None,
         limit: int = 20,
     ) -> SearchPage:
-        """Full-text search inside one tenant (and optionally some brands)."""
+        """Full-text search inside one tenant (and optionally some brands).
+
+        Every condition is applied by the index itself, so `total` counts the
+        matches of all of them and the `limit` best hits are the best of those.
+        `any_of` matches a document whose entry under `fields` equals one of the
+        values (compared as text, like `filters`); an empty collection matches
+        nothing, so callers that mean "no filter" leave the key out. `ranges`
+        maps a date field of the index (mentions: `posted_at`) to a half-open
+        interval `[from, to)`: `from` inclusive, `to` exclusive, either may be
+        None (unbounded), and neither bound means no condition; bounds are
+        compared in UTC (a bound without a zone is read as UTC) at millisecond
+        precision, and documents without the field never match a bounded range.
+        A field that is not a date field of the index raises `ValueError`.
+        """
         ...
 
     async def delete_documents(
