@@ -297,11 +297,16 @@ class MentionSearchFilter:
 
 @dataclass(frozen=True, slots=True)
 class FoundMention:
-    """A matching mention as stored, with its relevance and highlighted passages of `text`."""
+    """A matching mention as stored, with its relevance and highlighted passages of `text`.
+
+    `rank` is the hit's 1-based position in the index's results: the next page
+    starts after it, even when hits before it were left out (mention gone).
+    """
 
     mention: Mention
     score: float
     highlights: tuple[str, ...]
+    rank: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -316,6 +321,9 @@ class MentionSearchPage:
     hits: tuple[FoundMention, ...]
     has_more: bool
     total: int
+    #: The rank of the last index hit this page covered (`offset` when none): the
+    #: next page starts after it, also when this page's hits were all left out.
+    end_rank: int = 0
 
 
 async def search_mention_page(
@@ -351,7 +359,7 @@ async def search_mention_page(
     wanted = set(search_filter.brand_ids)
     searched = [brand_id for brand_id in readable if not wanted or brand_id in wanted]
     if not searched or limit == 0:
-        return MentionSearchPage(hits=(), has_more=False, total=0)
+        return MentionSearchPage(hits=(), has_more=False, total=0, end_rank=offset)
     page = await search.search(
         MENTIONS_INDEX,
         tenant_id=uow.require_scope().tenant_id,
@@ -365,11 +373,21 @@ async def search_mention_page(
     stored = await MentionRepository(uow).get_many([uuid.UUID(hit.id) for hit in window])
     by_id = {mention.id: mention for mention in stored}
     found = [
-        FoundMention(mention=by_id[uuid.UUID(hit.id)], score=hit.score, highlights=hit.highlights)
-        for hit in window[:limit]
+        FoundMention(
+            mention=by_id[uuid.UUID(hit.id)],
+            score=hit.score,
+            highlights=hit.highlights,
+            rank=offset + position + 1,
+        )
+        for position, hit in enumerate(window[:limit])
         if uuid.UUID(hit.id) in by_id
     ]
-    return MentionSearchPage(hits=tuple(found), has_more=len(window) > limit, total=page.total)
+    return MentionSearchPage(
+        hits=tuple(found),
+        has_more=len(window) > limit,
+        total=page.total,
+        end_rank=offset + len(window[:limit]),
+    )
 
 
 def _one_of_filters(search_filter: MentionSearchFilter) -> dict[str, frozenset[str]]:

@@ -77,14 +77,14 @@ class MentionQueries:
                 )
         edges = [
             MentionSearchEdge(
-                cursor=encode_cursor((offset + position + 1,)),
+                cursor=encode_cursor((hit.rank,)),
                 node=Mention.from_model(hit.mention),
                 score=hit.score,
                 highlight=[Highlight(field=HIGHLIGHTED_FIELD, fragments=list(hit.highlights))]
                 if hit.highlights
                 else [],
             )
-            for position, hit in enumerate(found.hits)
+            for hit in found.hits
         ]
         return MentionSearchConnection(
             edges=edges,
@@ -92,7 +92,8 @@ class MentionQueries:
                 has_next_page=found.has_more,
                 has_previous_page=offset > 0,
                 start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else None,
+                # Past the last hit the index gave, even one left out (mention gone).
+                end_cursor=encode_cursor((found.end_rank,)) if found.end_rank > offset else None,
             ),
             total_count=found.total,
         )

@@ -158,7 +158,7 @@ class MentionSearchConnection:
     page_info: PageInfo = strawberry.field(description="How to fetch adjacent pages.")
     total_count: int | None = strawberry.field(
         description=(
-            "Matches the index counted before filters it cannot apply itself "
-            "(several channels, languages or priorities, dates): an upper bound."
+            "Matches of the query and every filter, counted by the index: exact up to "
+            "10,000 (then 10,000)."
         )
     )

@@ -5,6 +5,7 @@ pages of any size walk the filtered hits without gaps or repeats; on
 OpenSearch (with PostgreSQL) and on the embedded default (SQLite FTS5).
 """
 
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
@@ -206,3 +207,56 @@ async def test_filters_and_paging_on_the_embedded_default(embedded: Services) ->
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://demo.test") as client:
         await _check_filters(client, world)
+
+
+async def _check_paging_past_a_stale_hit(client: httpx.AsyncClient, world: World) -> None:
+    await _fill(world)
+    # A document whose mention is no longer stored, ranked first: the page leaves it
+    # out, and the next page must start after it, not one hit early.
+    stale = SearchDocument(
+        id=str(uuid.uuid4()),
+        tenant_id=world.tenant_id,
+        brand_id=world.brand_ids["acme"],
+        text="parcel " * 20,
+        fields={"language": "en", "priority": "hot"},
+    )
+    await world.services.search.index_documents(MENTIONS_INDEX, [stale])
+    await world.services.search.refresh(MENTIONS_INDEX)
+    token = world.token(Role.AGENT)
+
+    unpaged, _ = await _all_pages(client, token, {}, first=100)
+    assert sorted(_number(text) for text in unpaged) == list(range(COUNT))
+    for first in (1, 2):
+        texts: list[str] = []
+        after: str | None = None
+        while True:
+            found = (
+                await ask(
+                    client, token, SEARCH, {"query": "parcel", "first": first, "after": after}
+                )
+            ).json()["data"]["searchMentions"]
+            texts.extend(edge["node"]["text"] for edge in found["edges"])
+            if not found["pageInfo"]["hasNextPage"]:
+                break
+            assert found["pageInfo"]["endCursor"] is not None
+            after = found["pageInfo"]["endCursor"]
+        assert texts == unpaged  # no repeat after the page that lost the stale hit
+
+
+@pytest.mark.postgres
+@pytest.mark.opensearch
+async def test_paging_past_a_hit_whose_mention_is_gone_on_opensearch(
+    client: httpx.AsyncClient, world: World, services: Services
+) -> None:
+    await services.search.ensure_ready()
+    await _check_paging_past_a_stale_hit(client, world)
+
+
+async def test_paging_past_a_hit_whose_mention_is_gone_on_the_embedded_default(
+    embedded: Services,
+) -> None:
+    world = await build_world(embedded)
+    app = create_app(embedded.settings, services=embedded)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://demo.test") as client:
+        await _check_paging_past_a_stale_hit(client, world)
