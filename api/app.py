@@ -18,6 +18,7 @@ from api.graphql.trusted_documents import TrustedDocuments
 from api.health import healthz, readyz
 from api.services import Services, build_services
 from api.webhooks import webhook_routes
+from api.webhooks.bypass import WebhookBypass
 from domain.settings import Settings
 from domain.shared.ports import JobQueue
 
@@ -62,7 +63,9 @@ def create_app(
             *webhook_routes(),
         ],
         middleware=[
-            # Outermost, so preflights are answered before routing and authentication.
+            # Webhooks are posted server to server: neither CORS nor bearer tokens apply.
+            Middleware(WebhookBypass),
+            # Outermost for the rest, so preflights are answered before routing and auth.
             Middleware(
                 CORSMiddleware,
                 allow_origins=settings.cors_allowed_origins,

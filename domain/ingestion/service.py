@@ -462,8 +462,9 @@ async def accept_delivery(
     channels it belongs to get `last_event_at` (and the error counters for a
     failed body) in the same transaction; for readable events `last_event_at`
     is written at most about once a second per channel (see
-    `RoutingChannelRepository.record_delivery`), so the deliveries of one busy
-    channel do not queue behind each other's lock on its row.
+    `RoutingChannelRepository.record_delivery`; on PostgreSQL in the insert's own
+    statement), so the deliveries of one busy channel do not queue behind each
+    other's lock on its row.
     """
     scope = uow.require_scope()
     if endpoint.tenant_id != scope.tenant_id or (
@@ -699,7 +700,8 @@ async def _store(
     channel_ids: tuple[uuid.UUID, ...],
 ) -> DeliveryReceipt:
     status = InboundEventStatus.FAILED if error is not None else InboundEventStatus.PENDING
-    event_id = await InboundEventRepository(uow).insert_if_new(
+    event_id = await InboundEventRepository(uow).insert_if_new_touching_channels(
+        channel_ids=channel_ids,
         source=source.value,
         dedupe_key=inbound_dedupe_key(platform, delivery.body),
         body=delivery.body,
@@ -714,9 +716,6 @@ async def _store(
     )
     if event_id is None:
         return DeliveryReceipt(DeliveryOutcome.DUPLICATE)
-    await RoutingChannelRepository(uow).record_delivery(
-        channel_ids, at=delivery.received_at, error=error
-    )
     if status is InboundEventStatus.PENDING and queue is not None:
         uow.after_commit(
             functools.partial(_enqueue_processing, queue, uow.require_scope().tenant_id, event_id)
