@@ -5,7 +5,7 @@ Run from the project root with a database you may empty (the test database is fi
     PARLEY_TEST_DATABASE_URL=... PARLEY_TEST_DATABASE_OWNER_URL=... \
         .venv/bin/python benchmarks/ingest.py [--count N] [--parts ack,searchable]
         [--ack-requests N] [--ack-rate R] [--api-workers N] [--batch-size N] [--triage]
-        [--profile-api FILE] [--profile-worker FILE]
+        [--ack-worker-paused] [--ack-warm-up N] [--profile-api FILE] [--profile-worker FILE]
 
 ``--parts`` runs some of the measurements
 (``throughput`` = 3 with one event per webhook, ``batched`` = 3 with Meta webhooks of
@@ -13,7 +13,12 @@ Run from the project root with a database you may empty (the test database is fi
 whatever was ingested). ``--triage`` runs the worker with triage (off by default, so (3)
 measures ingestion alone). ``--profile-api`` / ``--profile-worker`` run ``parley serve`` /
 ``parley worker`` under cProfile and write their statistics to FILE (read them with
-``python -m pstats FILE``).
+``python -m pstats FILE``). ``--ack-worker-paused`` starts the worker only after the
+acknowledgement measurement (events wait in PostgreSQL and their jobs in Redis), so (4)
+is the receiver's latency alone, then waits until every accepted event is processed
+(``ack_backlog_processed_s``); it combines with ``ack``, ``searchable`` and ``stage`` only.
+``--ack-warm-up N`` first offers N other requests at the same rate, not measured (the
+API's connection pool, statement caches and URL caches are filled by then).
 
 The database is EMPTIED before and after. A disposable ``redis-server``, a ``parley serve``
 (uvicorn) and a ``parley worker`` process are started on loopback; OpenSearch indices use a
@@ -51,13 +56,14 @@ from typing import Any
 
 import httpx
 from opensearchpy import AsyncOpenSearch
-from sqlalchemy import select, text, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from domain.channels.models import Channel
 from domain.db.outbox import OutboxMessage
 from domain.db.session import Database, create_engine
 from domain.db.uow import UnitOfWork
+from domain.ingestion.models import InboundEvent, InboundEventStatus
 from domain.mentions.documents import MENTIONS_INDEX, mention_document
 from domain.mentions.models import Mention
 from domain.mentions.search import index_pending_mentions
@@ -80,6 +86,8 @@ CORPUS = ROOT / "tests" / "fixtures" / "mentions" / "mentions_dev.jsonl"
 TEMPLATE = ROOT / "tests" / "fixtures" / "webhooks" / "telegram" / "01_private_message_text.json"
 ACTOR = Actor.system("benchmark:ingest")
 HEADERS = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET}
+#: Numbers of the Meta warm-up entries, far from the measured ones (0 … count).
+WARM_UP_FIRST = 10_000_000
 
 #: One request: the body and its headers.
 Post = tuple[bytes, dict[str, str]]
@@ -315,6 +323,23 @@ async def wait_for(check: Any, limit_s: float, pause: float = 0.2) -> float:
 PARTS = ("throughput", "batched", "ack", "searchable", "stage")
 
 
+async def all_processed(database: Database, tenant: uuid.UUID, expected: int) -> bool:
+    """True once the tenant has `expected` inbound events and all are processed.
+
+    A failed event fails the benchmark: the corpus holds only valid deliveries.
+    """
+    async with UnitOfWork(database, actor=ACTOR, scope=TenantScope(tenant)) as uow:
+        rows = await uow.session.execute(
+            select(InboundEvent.status, func.count()).group_by(InboundEvent.status)
+        )
+        by_status = {str(status): number for status, number in rows.all()}
+    if by_status.get(InboundEventStatus.FAILED, 0):
+        raise RuntimeError(f"{by_status[InboundEventStatus.FAILED]} events failed")
+    return sum(by_status.values()) >= expected and by_status.get(
+        InboundEventStatus.PROCESSED, 0
+    ) == sum(by_status.values())
+
+
 async def run(
     count: int,
     *,
@@ -327,6 +352,8 @@ async def run(
     profile_api: Path | None = None,
     profile_worker: Path | None = None,
     api_log: Path | None = None,
+    ack_worker_paused: bool = False,
+    ack_warm_up: int = 0,
 ) -> dict[str, Any]:
     base = Settings()
     database_url = os.environ["PARLEY_TEST_DATABASE_URL"]
@@ -369,13 +396,23 @@ async def run(
         stderr=api_log.open("wb") if api_log else asyncio.subprocess.DEVNULL,
     )  # fmt: skip
     worker_profiling = ("-m", "cProfile", "-o", str(profile_worker)) if profile_worker else ()
-    worker = await asyncio.create_subprocess_exec(
-        sys.executable, *worker_profiling, parley, "worker", env=env, cwd=ROOT,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
-    )  # fmt: skip
+
+    async def start_worker() -> asyncio.subprocess.Process:
+        return await asyncio.create_subprocess_exec(
+            sys.executable, *worker_profiling, parley, "worker", env=env, cwd=ROOT,
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+        )  # fmt: skip
+
+    worker: asyncio.subprocess.Process | None = None if ack_worker_paused else await start_worker()
     live = OpenSearchIndex(create_opensearch_client(base.opensearch_url), prefix=prefix)
     raw: AsyncOpenSearch = create_opensearch_client(base.opensearch_url)
-    results: dict[str, Any] = {"count": count, "triage": triage, "api_workers": api_workers}
+    results: dict[str, Any] = {
+        "count": count,
+        "triage": triage,
+        "api_workers": api_workers,
+        "ack_worker_paused": ack_worker_paused,
+        "ack_warm_up": ack_warm_up,
+    }
     url = f"http://127.0.0.1:{api_port}{agency.telegram_url}"
     try:
         async with httpx.AsyncClient(timeout=30) as http:
@@ -396,6 +433,7 @@ async def run(
             delivered = 0
             path = agency.telegram_url
             if "throughput" in parts:
+                assert worker is not None
                 # (3) end to end: every webhook acknowledged, processed and searchable.
                 corpus = [(body, HEADERS) for body in bodies(texts, 0, count)]
                 cpu_before = cpu_of(api.pid, worker.pid)
@@ -413,7 +451,13 @@ async def run(
                 results["end_to_end_total_s"] = round(elapsed, 2)
 
             if "batched" in parts:
-                # (3) again with Meta deliveries of `batch_size` entries each.
+                assert worker is not None
+                # (3) again with Meta deliveries of `batch_size` entries each. One small
+                # delivery first, waited for, so a worker still starting is not measured.
+                meta_warm_up = meta_batches(texts, WARM_UP_FIRST, 20, 20)
+                await post_all(api_port, agency.meta_url, meta_warm_up, parallel=1)
+                delivered += 20
+                await wait_for(lambda: indexed(delivered), limit_s=120, pause=0.2)
                 batches = meta_batches(texts, 0, count, batch_size)
                 cpu_before = cpu_of(api.pid, worker.pid)
                 start = time.perf_counter()
@@ -431,6 +475,11 @@ async def run(
 
             if "ack" in parts:
                 # (4) acknowledgement latency at a paced rate (open loop).
+                if ack_warm_up:
+                    # Update ids far from the measured ones, so none is a duplicate.
+                    warming = bodies(texts, 10_000_000 + count, ack_warm_up)
+                    await post_paced(api_port, path, [(b, HEADERS) for b in warming], ack_rate)
+                    delivered += ack_warm_up
                 paced = [(body, HEADERS) for body in bodies(texts, count, ack_requests)]
                 api_processes = process_tree(api.pid)
                 api_cpu_before = cpu_seconds(api_processes)
@@ -442,6 +491,16 @@ async def run(
                 results["ack_ms_p50"] = round(statistics.median(latencies), 1)
                 results["ack_ms_p99"] = round(percentile(latencies, 0.99), 1)
                 delivered += len(paced)
+                if worker is None:
+                    # The receiver was measured alone; now every accepted event must still
+                    # be processed, from the backlog the worker finds when it starts.
+                    worker = await start_worker()
+                    results["ack_backlog_processed_s"] = round(
+                        await wait_for(
+                            lambda: all_processed(database, tenant, delivered), 600, pause=0.5
+                        ),
+                        1,
+                    )
                 if "searchable" in parts:
                     await wait_for(lambda: indexed(delivered), limit_s=600, pause=0.5)
 
@@ -482,15 +541,18 @@ async def run(
                 results["searchable_s_p50"] = round(statistics.median(searchable), 2)
                 results["searchable_s_p95"] = round(percentile(searchable, 0.95), 2)
         results["api_peak_rss_mib"] = peak_rss_mib(api.pid)
-        results["worker_peak_rss_mib"] = peak_rss_mib(worker.pid)
+        if worker is not None:
+            results["worker_peak_rss_mib"] = peak_rss_mib(worker.pid)
     finally:
         for process, profiled in ((api, profile_api), (worker, profile_worker)):
-            if profiled and process.returncode is None:
+            if process is not None and profiled and process.returncode is None:
                 # SIGINT lets uvicorn and arq return, so cProfile writes its statistics.
                 process.send_signal(signal.SIGINT)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(process.wait(), timeout=30)
         for process in (api, worker, redis):
+            if process is None:
+                continue
             if process.returncode is None:
                 process.kill()
             await process.wait()
@@ -569,11 +631,21 @@ def main() -> None:
     parser.add_argument("--profile-api", type=Path, help="write the API's cProfile here")
     parser.add_argument("--profile-worker", type=Path, help="write the worker's cProfile here")
     parser.add_argument("--api-log", type=Path, help="write the API's stderr here")
+    parser.add_argument(
+        "--ack-worker-paused",
+        action="store_true",
+        help="start the worker after the acknowledgement measurement (the receiver alone)",
+    )
+    parser.add_argument(
+        "--ack-warm-up", type=int, default=0, help="unmeasured requests before the ack part"
+    )
     options = parser.parse_args()
     parts = tuple(part for part in options.parts.split(",") if part)
     unknown = set(parts) - set(PARTS)
     if unknown:
         parser.error(f"unknown parts: {', '.join(sorted(unknown))}")
+    if options.ack_worker_paused and ("ack" not in parts or {"throughput", "batched"} & set(parts)):
+        parser.error("--ack-worker-paused needs the ack part and neither throughput nor batched")
     results = asyncio.run(
         run(
             options.count,
@@ -586,6 +658,8 @@ def main() -> None:
             profile_api=options.profile_api,
             profile_worker=options.profile_worker,
             api_log=options.api_log,
+            ack_worker_paused=options.ack_worker_paused,
+            ack_warm_up=options.ack_warm_up,
         )
     )
     print(json.dumps(results, indent=2))

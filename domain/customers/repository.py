@@ -8,6 +8,7 @@ from sqlalchemy import Table, bindparam, func, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from domain.customers.models import Customer, CustomerIdentity
+from domain.db.bulk import update_by_id_statement
 from domain.db.repository import ScopedRepository
 from domain.db.uow import UnitOfWork
 
@@ -66,10 +67,21 @@ class CustomerRepository(ScopedRepository[Customer]):
         return found
 
     async def set_last_seen(self, seen: Mapping[uuid.UUID, Any]) -> None:
-        """Set `last_seen_at` of each customer (executemany)."""
+        """Set `last_seen_at` of each customer: one statement per chunk on PostgreSQL,
+        an executemany elsewhere."""
         if not seen:
             return
         table = _table(Customer)
+        if self.dialect == "postgresql":
+            # An executemany UPDATE runs once per row in PostgreSQL; one statement over
+            # array parameters costs a fraction of that.
+            rows = [{"id": key, "last_seen_at": value} for key, value in sorted(seen.items())]
+            for part in chunks(rows):
+                bulk, arrays = update_by_id_statement(
+                    table, self.scope.tenant_id, ("last_seen_at",), part
+                )
+                await self.session.execute(bulk, arrays)
+            return
         statement = (
             update(table)
             .where(

@@ -454,13 +454,14 @@ async def _link_customers(uow: UnitOfWork, stored: Sequence[StoredMention]) -> N
         if item.customer_id is None and item.state.author_platform_id is not None:
             item.link_customer(customers[(item.platform, item.state.author_platform_id)])
     # Customers linked earlier still need their lock before their messages are placed.
+    just_locked = set(customers.values())
     await lock_customers(
         uow,
         sorted(
             {
                 item.customer_id
                 for item in candidates
-                if item.customer_id is not None and item.customer_id not in customers.values()
+                if item.customer_id is not None and item.customer_id not in just_locked
             }
         ),
     )

@@ -1,9 +1,10 @@
 """Queries and batch writes of mentions.
 
 Ingestion writes many rows per event (Meta batches hold up to 1,000 entries), so the
-writes here are multi-row statements: one INSERT … ON CONFLICT per chunk, one
-executemany UPDATE. Rows are read as plain tuples, never as ORM objects, so nothing in
-the session's identity map can go stale between a read and a batch write.
+writes here are multi-row statements: one INSERT … ON CONFLICT per chunk, and one UPDATE
+per chunk for links on PostgreSQL (an executemany otherwise). Rows are read as plain
+tuples, never as ORM objects, so nothing in the session's identity map can go stale
+between a read and a batch write.
 """
 
 import uuid
@@ -14,6 +15,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Table, bindparam, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from domain.db.bulk import array_updatable, update_by_id_statement
 from domain.db.repository import ScopedRepository
 from domain.db.uow import UnitOfWork
 from domain.mentions.models import Mention, MentionDirection
@@ -179,12 +181,23 @@ class MentionRepository(ScopedRepository[Mention]):
         return inserted
 
     async def update_many(self, rows: Sequence[Mapping[str, Any]]) -> None:
-        """Write each row's values to the mention with its `id` (one executemany per shape)."""
+        """Write each row's values to the mention with its `id`: rows of one shape (the
+        same columns) in one statement per chunk on PostgreSQL when the columns are
+        scalar (the links set by ingestion), else one executemany per shape."""
         table = mentions_table()
         by_shape: dict[tuple[str, ...], list[Mapping[str, Any]]] = {}
         for row in rows:
             by_shape.setdefault(tuple(sorted(key for key in row if key != "id")), []).append(row)
         for columns, group in by_shape.items():
+            if self.dialect == "postgresql" and array_updatable(table, columns):
+                # An executemany UPDATE runs once per row in PostgreSQL (about 0.3–0.6 ms
+                # each here); one statement per chunk costs a fraction of that.
+                for part in chunks(sorted(group, key=lambda row: row["id"])):
+                    bulk, arrays = update_by_id_statement(
+                        table, self.scope.tenant_id, columns, part
+                    )
+                    await self.session.execute(bulk, arrays)
+                continue
             statement = (
                 update(table)
                 .where(
