@@ -30,6 +30,7 @@ from domain.shared.tenancy import TenantScope
 from tests.factories import TEST_ACTOR
 from tests.integration.webhooks.webhook_scenario import TELEGRAM_SECRET, Agency
 from tests.unit.channels.webhook_fixture_manifests import fixture
+from workers.jobs.ingestion import COMPANIONS_CTX_KEY
 from workers.main import WorkerSettings, shutdown, startup
 
 #: A port where nothing listens: OpenSearch stopped.
@@ -162,15 +163,22 @@ async def indexing_rows(database: Database, tenant_id: uuid.UUID) -> list[Outbox
         return list(result.scalars())
 
 
-def burst_worker(settings: Settings) -> Worker:
-    """An arq worker on the settings' Redis that runs the queued jobs, then stops (no cron)."""
+def burst_worker(settings: Settings, *, companions: int | None = None) -> Worker:
+    """An arq worker on the settings' Redis that runs the queued jobs, then stops (no cron).
+
+    `companions` overrides how many other pending events a processing job takes
+    along (`parley worker`'s default when None; 0: each job only its own event).
+    """
     assert settings.redis_url is not None
+    ctx: dict[str, Any] = {"settings": settings}
+    if companions is not None:
+        ctx[COMPANIONS_CTX_KEY] = companions
     return Worker(
         functions=WorkerSettings.functions,
         on_startup=startup,
         on_shutdown=shutdown,
         redis_settings=RedisSettings.from_dsn(settings.redis_url),
-        ctx={"settings": settings},
+        ctx=ctx,
         burst=True,
         poll_delay=0.05,
         max_jobs=WorkerSettings.max_jobs,
@@ -178,9 +186,9 @@ def burst_worker(settings: Settings) -> Worker:
     )
 
 
-async def run_burst(settings: Settings) -> Worker:
+async def run_burst(settings: Settings, *, companions: int | None = None) -> Worker:
     """Run a burst worker to the end; returns it for its counters."""
-    worker = burst_worker(settings)
+    worker = burst_worker(settings, companions=companions)
     try:
         await worker.main()
     finally:

@@ -47,7 +47,10 @@ async def test_the_sweeper_completes_what_a_redis_restart_lost(
     await own_redis.start()
     assert await deliver_telegram(fault_client, fault_agency, bodies[HALF:]) == [200] * HALF
 
-    await run_burst(fault_settings)
+    # Each job processes only its own event here: a job of the second half would
+    # otherwise take lost events of the first half along, and the sweeper would
+    # have nothing left to prove.
+    await run_burst(fault_settings, companions=0)
     statuses = await event_statuses(database, tenant_id)
     assert statuses["pending"] >= HALF - 1  # at most the one delivery racing the kill got in
     assert statuses["pending"] + statuses["processed"] == 2 * HALF
