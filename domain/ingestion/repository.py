@@ -191,6 +191,36 @@ class InboundEventRepository(ScopedRepository[InboundEvent]):
         self.dialect = uow.dialect
         self._uow = uow
 
+    def _event_values(
+        self,
+        *,
+        source: str,
+        dedupe_key: str,
+        body: bytes,
+        headers: Mapping[str, str],
+        received_at: datetime,
+        status: InboundEventStatus,
+        error: str | None,
+        app_id: uuid.UUID | None,
+        channel_id: uuid.UUID | None,
+    ) -> dict[str, Any]:
+        """The column values of a new inbound event row of the scope's tenant."""
+        return {
+            "id": new_id(),
+            "tenant_id": self.scope.tenant_id,
+            "source": source,
+            "dedupe_key": dedupe_key,
+            "app_id": app_id,
+            "channel_id": channel_id,
+            "body": body,
+            "headers": dict(headers),
+            "received_at": received_at,
+            "status": status,
+            "attempts": 0,
+            "error": error,
+            "created_at": received_at,
+        }
+
     async def insert_if_new(
         self,
         *,
@@ -209,21 +239,17 @@ class InboundEventRepository(ScopedRepository[InboundEvent]):
         Concurrent inserts of the same key wait for each other in the database:
         exactly one of them gets an id.
         """
-        values = {
-            "id": new_id(),
-            "tenant_id": self.scope.tenant_id,
-            "source": source,
-            "dedupe_key": dedupe_key,
-            "app_id": app_id,
-            "channel_id": channel_id,
-            "body": body,
-            "headers": dict(headers),
-            "received_at": received_at,
-            "status": status,
-            "attempts": 0,
-            "error": error,
-            "created_at": received_at,
-        }
+        values = self._event_values(
+            source=source,
+            dedupe_key=dedupe_key,
+            body=body,
+            headers=headers,
+            received_at=received_at,
+            status=status,
+            error=error,
+            app_id=app_id,
+            channel_id=channel_id,
+        )
         result = await self.session.execute(_inbound_event_insert(self.dialect), values)
         inserted: uuid.UUID | None = result.scalar_one_or_none()
         return inserted
@@ -265,20 +291,19 @@ class InboundEventRepository(ScopedRepository[InboundEvent]):
                     channel_ids, at=received_at, error=error
                 )
             return event_id
+        event = self._event_values(
+            source=source,
+            dedupe_key=dedupe_key,
+            body=body,
+            headers=headers,
+            received_at=received_at,
+            status=status,
+            error=None,
+            app_id=app_id,
+            channel_id=channel_id,
+        )
         values = {
-            "event_id": new_id(),
-            "event_tenant_id": self.scope.tenant_id,
-            "event_source": source,
-            "event_dedupe_key": dedupe_key,
-            "event_app_id": app_id,
-            "event_channel_id": channel_id,
-            "event_body": body,
-            "event_headers": dict(headers),
-            "event_received_at": received_at,
-            "event_status": status,
-            "event_attempts": 0,
-            "event_error": None,
-            "event_created_at": received_at,
+            **{f"event_{name}": value for name, value in event.items()},
             "scope_tenant_id": self.scope.tenant_id,
             "channel_ids": list(channel_ids),
             "stale_before": received_at - LAST_EVENT_RESOLUTION,

@@ -1,23 +1,16 @@
 """Customers (list, profile, update, merge), mention search with highlights, triage corrections."""
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import httpx
 import pytest
-from pydantic import SecretStr
 from sqlalchemy import select
 
 from api.app import create_app
-from api.cli import embedded_settings
-from api.services import Services, build_services
+from api.services import Services
 from domain.authz.policy import Role
 from domain.channels.models import Channel
 from domain.customers.models import Customer, CustomerIdentity
 from domain.mentions.documents import MENTIONS_INDEX, mention_document
 from domain.mentions.models import Mention
-from domain.settings import Settings
-from migrations import runner
 from tests.api.inbox.conftest import World, ask, build_world, gid
 
 CUSTOMERS = """
@@ -344,17 +337,6 @@ async def test_triage_correct(client: httpx.AsyncClient, world: World) -> None:
     ).json()
     assert invalid["data"]["triageCorrect"]["userErrors"][0]["code"] == "INVALID_LABEL"
     assert invalid["data"]["triageCorrect"]["userErrors"][0]["field"] == "category"
-
-
-@pytest.fixture
-async def embedded(tmp_path: Path, encryption_key: str) -> AsyncIterator[Services]:
-    base = Settings(_env_file=None, encryption_keys=SecretStr(encryption_key))
-    settings = embedded_settings(base, tmp_path)
-    await runner.upgrade_in_thread(settings.resolved_owner_database_url())
-    services = build_services(settings, queue=None)
-    await services.search.ensure_ready()
-    yield services
-    await services.aclose()
 
 
 async def test_search_mentions_on_the_embedded_default(embedded: Services) -> None:

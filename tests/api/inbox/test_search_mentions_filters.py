@@ -6,27 +6,21 @@ OpenSearch (with PostgreSQL) and on the embedded default (SQLite FTS5).
 """
 
 import uuid
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from pydantic import SecretStr
 from sqlalchemy import select
 
 from api.app import create_app
-from api.cli import embedded_settings
-from api.services import Services, build_services
+from api.services import Services
 from domain.authz.policy import Role
 from domain.channels.models import Channel
 from domain.mentions.documents import MENTIONS_INDEX, mention_document
 from domain.mentions.models import Mention
-from domain.settings import Settings
 from domain.shared.ports import SearchDocument
-from migrations import runner
 from tests.api.inbox.conftest import World, ask, build_world, gid
 from tests.factories import make_channel
 
@@ -187,17 +181,6 @@ async def test_filters_and_paging_on_opensearch(
 ) -> None:
     await services.search.ensure_ready()
     await _check_filters(client, world)
-
-
-@pytest.fixture
-async def embedded(tmp_path: Path, encryption_key: str) -> AsyncIterator[Services]:
-    base = Settings(_env_file=None, encryption_keys=SecretStr(encryption_key))
-    settings = embedded_settings(base, tmp_path)
-    await runner.upgrade_in_thread(settings.resolved_owner_database_url())
-    services = build_services(settings, queue=None)
-    await services.search.ensure_ready()
-    yield services
-    await services.aclose()
 
 
 async def test_filters_and_paging_on_the_embedded_default(embedded: Services) -> None:
