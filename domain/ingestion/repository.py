@@ -9,6 +9,7 @@ missing id, never from a check made before the insert.
 import functools
 import uuid
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -183,6 +184,21 @@ class PlatformAppRepository(ScopedRepository[PlatformApp]):
         return result.scalar_one_or_none()
 
 
+@dataclass(frozen=True, slots=True)
+class NewInboundEvent:
+    """A verified delivery as it is stored, before any parsing."""
+
+    source: str
+    dedupe_key: str
+    body: bytes
+    headers: Mapping[str, str]
+    received_at: datetime
+    status: InboundEventStatus
+    error: str | None
+    app_id: uuid.UUID | None
+    channel_id: uuid.UUID | None
+
+
 class InboundEventRepository(ScopedRepository[InboundEvent]):
     model = InboundEvent
 
@@ -191,82 +207,38 @@ class InboundEventRepository(ScopedRepository[InboundEvent]):
         self.dialect = uow.dialect
         self._uow = uow
 
-    def _event_values(
-        self,
-        *,
-        source: str,
-        dedupe_key: str,
-        body: bytes,
-        headers: Mapping[str, str],
-        received_at: datetime,
-        status: InboundEventStatus,
-        error: str | None,
-        app_id: uuid.UUID | None,
-        channel_id: uuid.UUID | None,
-    ) -> dict[str, Any]:
-        """The column values of a new inbound event row of the scope's tenant."""
+    def _event_values(self, event: NewInboundEvent) -> dict[str, Any]:
+        """The column values of `event` as a new row of the scope's tenant."""
         return {
             "id": new_id(),
             "tenant_id": self.scope.tenant_id,
-            "source": source,
-            "dedupe_key": dedupe_key,
-            "app_id": app_id,
-            "channel_id": channel_id,
-            "body": body,
-            "headers": dict(headers),
-            "received_at": received_at,
-            "status": status,
+            "source": event.source,
+            "dedupe_key": event.dedupe_key,
+            "app_id": event.app_id,
+            "channel_id": event.channel_id,
+            "body": event.body,
+            "headers": dict(event.headers),
+            "received_at": event.received_at,
+            "status": event.status,
             "attempts": 0,
-            "error": error,
-            "created_at": received_at,
+            "error": event.error,
+            "created_at": event.received_at,
         }
 
-    async def insert_if_new(
-        self,
-        *,
-        source: str,
-        dedupe_key: str,
-        body: bytes,
-        headers: Mapping[str, str],
-        received_at: datetime,
-        status: InboundEventStatus,
-        error: str | None,
-        app_id: uuid.UUID | None,
-        channel_id: uuid.UUID | None,
-    ) -> uuid.UUID | None:
+    async def insert_if_new(self, event: NewInboundEvent) -> uuid.UUID | None:
         """Store one delivery; its id, or None when `(tenant, source, dedupe_key)` exists.
 
         Concurrent inserts of the same key wait for each other in the database:
         exactly one of them gets an id.
         """
-        values = self._event_values(
-            source=source,
-            dedupe_key=dedupe_key,
-            body=body,
-            headers=headers,
-            received_at=received_at,
-            status=status,
-            error=error,
-            app_id=app_id,
-            channel_id=channel_id,
+        result = await self.session.execute(
+            _inbound_event_insert(self.dialect), self._event_values(event)
         )
-        result = await self.session.execute(_inbound_event_insert(self.dialect), values)
         inserted: uuid.UUID | None = result.scalar_one_or_none()
         return inserted
 
     async def insert_if_new_touching_channels(
-        self,
-        *,
-        channel_ids: Collection[uuid.UUID],
-        source: str,
-        dedupe_key: str,
-        body: bytes,
-        headers: Mapping[str, str],
-        received_at: datetime,
-        status: InboundEventStatus,
-        error: str | None,
-        app_id: uuid.UUID | None,
-        channel_id: uuid.UUID | None,
+        self, event: NewInboundEvent, *, channel_ids: Collection[uuid.UUID]
     ) -> uuid.UUID | None:
         """`insert_if_new`, then, when it stored the event, `record_delivery` on `channel_ids`.
 
@@ -274,40 +246,19 @@ class InboundEventRepository(ScopedRepository[InboundEvent]):
         otherwise they are the two calls. Same outcome either way: the id, or None
         (and no channel touched) when `(tenant, source, dedupe_key)` exists.
         """
-        if self.dialect != "postgresql" or error is not None or not channel_ids:
-            event_id = await self.insert_if_new(
-                source=source,
-                dedupe_key=dedupe_key,
-                body=body,
-                headers=headers,
-                received_at=received_at,
-                status=status,
-                error=error,
-                app_id=app_id,
-                channel_id=channel_id,
-            )
+        if self.dialect != "postgresql" or event.error is not None or not channel_ids:
+            event_id = await self.insert_if_new(event)
             if event_id is not None:
                 await RoutingChannelRepository(self._uow).record_delivery(
-                    channel_ids, at=received_at, error=error
+                    channel_ids, at=event.received_at, error=event.error
                 )
             return event_id
-        event = self._event_values(
-            source=source,
-            dedupe_key=dedupe_key,
-            body=body,
-            headers=headers,
-            received_at=received_at,
-            status=status,
-            error=None,
-            app_id=app_id,
-            channel_id=channel_id,
-        )
         values = {
-            **{f"event_{name}": value for name, value in event.items()},
+            **{f"event_{name}": value for name, value in self._event_values(event).items()},
             "scope_tenant_id": self.scope.tenant_id,
             "channel_ids": list(channel_ids),
-            "stale_before": received_at - LAST_EVENT_RESOLUTION,
-            "touched_at": received_at,
+            "stale_before": event.received_at - LAST_EVENT_RESOLUTION,
+            "touched_at": event.received_at,
         }
         result = await self.session.execute(_inbound_event_insert_touching_channels(), values)
         inserted: uuid.UUID | None = result.scalar_one_or_none()

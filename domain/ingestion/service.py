@@ -61,6 +61,7 @@ from domain.ingestion.models import (
 )
 from domain.ingestion.repository import (
     InboundEventRepository,
+    NewInboundEvent,
     PlatformAppRepository,
     RoutingChannelRepository,
     claim_webhook_endpoint,
@@ -700,8 +701,7 @@ async def _store(
     channel_ids: tuple[uuid.UUID, ...],
 ) -> DeliveryReceipt:
     status = InboundEventStatus.FAILED if error is not None else InboundEventStatus.PENDING
-    event_id = await InboundEventRepository(uow).insert_if_new_touching_channels(
-        channel_ids=channel_ids,
+    event = NewInboundEvent(
         source=source.value,
         dedupe_key=inbound_dedupe_key(platform, delivery.body),
         body=delivery.body,
@@ -713,6 +713,9 @@ async def _store(
         error=None if error is None else error[:_EVENT_ERROR_LENGTH],
         app_id=app_id,
         channel_id=channel_id,
+    )
+    event_id = await InboundEventRepository(uow).insert_if_new_touching_channels(
+        event, channel_ids=channel_ids
     )
     if event_id is None:
         return DeliveryReceipt(DeliveryOutcome.DUPLICATE)
