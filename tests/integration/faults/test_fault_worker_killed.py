@@ -6,14 +6,16 @@ import signal
 import sys
 import time
 from pathlib import Path
+from uuid import UUID
 
 import httpx
 import pytest
-from arq import create_pool
+from arq import ArqRedis, create_pool
 from arq.connections import RedisSettings
 from arq.constants import in_progress_key_prefix
 
 from api.services import Services
+from domain.db.session import Database
 from domain.settings import Settings
 from tests.integration.faults.fault_scenario import (
     DEAD_SEARCH_URL,
@@ -34,10 +36,13 @@ PROJECT_ROOT = Path(__file__).resolve().parents[3]
 
 # The worker process: `WorkerSettings` without cron, with a short job timeout so
 # that the jobs it held when killed become runnable again within seconds (arq
-# keeps a job's in-progress mark for the job timeout plus 10 s).
+# keeps a job's in-progress mark for the job timeout plus 10 s). Each job takes
+# four companions, not the default 99: with big batches the first wave of
+# concurrent jobs claims all 400 events at once and there is no "middle" left.
 WORKER_SCRIPT = """
 from arq.worker import run_worker
 from domain.settings import Settings
+from workers.jobs.ingestion import COMPANIONS_CTX_KEY
 from workers.main import WorkerSettings, redis_settings
 
 settings = Settings()
@@ -46,7 +51,7 @@ run_worker(
     cron_jobs=[],
     job_timeout=5,
     redis_settings=redis_settings(settings),
-    ctx={"settings": settings},
+    ctx={"settings": settings, COMPANIONS_CTX_KEY: 4},
 )
 """
 
@@ -69,6 +74,30 @@ def worker_environment(settings: Settings) -> dict[str, str]:
     }
 
 
+async def kill_in_the_middle_of_a_job(
+    worker: asyncio.subprocess.Process, redis: ArqRedis, database: Database, tenant_id: UUID
+) -> tuple[list[bytes], int]:
+    """SIGKILL `worker` once it has processed enough and is seen holding a job.
+
+    The worker is frozen (SIGSTOP) before it is looked at, so what is seen (jobs
+    in progress, events processed) is exactly the state it is killed in; if it is
+    between jobs at that moment it is let go on (SIGCONT) and looked at again.
+    Returns the in-progress marks and the processed count at the kill.
+    """
+    deadline = time.monotonic() + 40
+    while True:
+        assert worker.returncode is None, "the worker process stopped by itself"
+        assert time.monotonic() < deadline, "the worker was never caught in the middle of a job"
+        worker.send_signal(signal.SIGSTOP)
+        processed = (await event_statuses(database, tenant_id))["processed"]
+        held = await redis.keys(in_progress_key_prefix + "*")
+        if processed >= KILL_AFTER_PROCESSED and held:
+            worker.send_signal(signal.SIGKILL)
+            return held, processed
+        worker.send_signal(signal.SIGCONT)
+        await asyncio.sleep(0.02)
+
+
 async def test_a_worker_killed_mid_batch_loses_nothing_and_doubles_nothing(
     fault_client: httpx.AsyncClient,
     fault_agency: Agency,
@@ -89,24 +118,17 @@ async def test_a_worker_killed_mid_batch_loses_nothing_and_doubles_nothing(
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.DEVNULL,
     )
+    assert fault_settings.redis_url is not None
+    redis = await create_pool(RedisSettings.from_dsn(fault_settings.redis_url))
     try:
-        deadline = time.monotonic() + 40
-        while (await event_statuses(database, tenant_id))["processed"] < KILL_AFTER_PROCESSED:
-            assert worker.returncode is None, "the worker process stopped by itself"
-            assert time.monotonic() < deadline, "the worker process processed too little"
-            await asyncio.sleep(0.05)
+        held_when_killed, processed_when_killed = await kill_in_the_middle_of_a_job(
+            worker, redis, database, tenant_id
+        )
     finally:
         if worker.returncode is None:
             worker.send_signal(signal.SIGKILL)
         await worker.wait()
-
-    assert fault_settings.redis_url is not None
-    redis = await create_pool(RedisSettings.from_dsn(fault_settings.redis_url))
-    try:
-        held_when_killed = await redis.keys(in_progress_key_prefix + "*")
-    finally:
         await redis.aclose()
-    processed_when_killed = (await event_statuses(database, tenant_id))["processed"]
     assert held_when_killed, "the worker was killed between jobs, not in the middle of them"
     assert processed_when_killed < EVENTS
 
