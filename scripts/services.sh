@@ -288,6 +288,11 @@ pg_configure_and_start() {
   pg_conf_changed fsync off && need_reload=1
   pg_conf_changed synchronous_commit off && need_reload=1
   pg_conf_changed full_page_writes off && need_reload=1
+  # Ingestion fills tables from empty within seconds (tests, benchmarks, a new
+  # deployment): with the default minute between autovacuum rounds the planner
+  # keeps the empty table's statistics meanwhile and scans a tenant's whole
+  # mentions for each by-id lookup. docs/operations.md recommends the same.
+  pg_conf_changed autovacuum_naptime 10s && need_reload=1
   if ! pg_is_running; then
     log "postgresql: starting $PG_VERSION/$PG_CLUSTER"
     pg_start_cluster start

@@ -4,6 +4,7 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from arq.connections import ArqRedis
@@ -11,6 +12,11 @@ from arq.constants import result_key_prefix
 from arq.worker import Retry
 
 logger = logging.getLogger("parley.queue")
+
+#: How far ahead of jobs enqueued normally `ArqJobQueue.enqueue_unless_pending` puts
+#: its job: ahead of every processing job enqueued in the last 30 seconds.
+FOLLOW_UP_HEAD_START = timedelta(seconds=30)
+FOLLOW_UP_EXPIRY = timedelta(days=1)
 
 JobFunction = Callable[..., Awaitable[Any]]
 PeriodicFunction = Callable[[dict[str, Any]], Awaitable[Any]]
@@ -49,17 +55,33 @@ class ArqJobQueue:
     async def enqueue_unless_pending(
         self, job_name: str, *, tenant_id: uuid.UUID, job_id: str, **kwargs: Any
     ) -> None:
-        """Enqueue unless a job with this id is queued or running.
+        """Enqueue unless a job with this id is queued or running, ahead of the queue.
 
         Unlike `enqueue`, the kept result of a finished job with this id does
         not block: recurring work with a fixed id (`index:{tenant_id}`) runs
         again as soon as the previous run has finished.
+
+        The job is placed as if enqueued `FOLLOW_UP_HEAD_START` ago (arq runs
+        due jobs oldest score first): these are the short follow-ups that make
+        committed work visible (indexing, realtime publishing), and behind a
+        backlog of processing jobs they waited until the whole backlog had
+        started, so nothing became searchable while it was worked off.
         """
         # arq refuses an id while its job or its kept result exists; the job
         # key lives until the job finishes, so only a finished run's result is
         # dropped here.
         await self._redis.delete(result_key_prefix + job_id)
-        await self.enqueue(job_name, tenant_id=tenant_id, job_id=job_id, **kwargs)
+        await self._redis.enqueue_job(
+            job_name,
+            tenant_id=str(tenant_id),
+            _job_id=job_id,
+            _queue_name=self._queue_name,
+            _defer_until=datetime.now(UTC) - FOLLOW_UP_HEAD_START,
+            # arq derives the expiry from the score; a job moved back in time
+            # keeps the usual day to be started in.
+            _expires=FOLLOW_UP_EXPIRY,
+            **kwargs,
+        )
 
     async def ping(self) -> bool:
         try:

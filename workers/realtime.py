@@ -2,6 +2,7 @@
 
 import asyncio
 from collections import defaultdict
+from collections.abc import Sequence
 
 from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -20,6 +21,16 @@ class RedisEventPublisher:
         except (RedisConnectionError, RedisTimeoutError) as error:
             raise ConnectionError(str(error)) from error
 
+    async def publish_many(self, channel: str, messages: Sequence[str]) -> None:
+        """All of `messages` in one round trip (a pipeline, not a transaction)."""
+        try:
+            async with self._redis.pipeline(transaction=False) as pipeline:
+                for message in messages:
+                    pipeline.publish(channel, message)
+                await pipeline.execute()
+        except (RedisConnectionError, RedisTimeoutError) as error:
+            raise ConnectionError(str(error)) from error
+
 
 class InProcessEventPublisher:
     """Delivers to subscribers in this process (the embedded default has one process)."""
@@ -30,6 +41,10 @@ class InProcessEventPublisher:
     async def publish(self, channel: str, message: str) -> None:
         for subscriber in list(self._subscribers.get(channel, ())):
             subscriber.put_nowait(message)
+
+    async def publish_many(self, channel: str, messages: Sequence[str]) -> None:
+        for message in messages:
+            await self.publish(channel, message)
 
     def subscribe(self, channel: str) -> "asyncio.Queue[str]":
         """A queue that receives every later message on `channel`."""

@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Table, bindparam, insert, select, tuple_, update
 
 from domain.conversations.models import Conversation, ConversationEvent
-from domain.db.bulk import array_updatable, update_by_id_statement
+from domain.db.bulk import array_updatable, insert_rows, update_by_id_statement
 from domain.db.repository import ScopedRepository
 from domain.db.uow import UnitOfWork
 
@@ -155,9 +155,8 @@ class ConversationRepository(ScopedRepository[Conversation]):
 
     async def insert_events(self, rows: Sequence[Mapping[str, Any]]) -> None:
         table = _table(ConversationEvent)
-        for part in chunks(rows):
-            values = [{**row, "tenant_id": self.scope.tenant_id} for row in part]
-            await self.session.execute(insert(table), values)
+        values = [{**row, "tenant_id": self.scope.tenant_id} for row in rows]
+        await insert_rows(self.session, self.dialect, table, values)
 
     async def move_customer(
         self, *, from_customer: uuid.UUID, to_customer: uuid.UUID

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Table
 
 from domain.channels.platforms.types import MentionKind
 from domain.conversations.models import ConversationKind, ConversationStatus
@@ -20,6 +20,7 @@ from domain.conversations.rules import (
     status_after_customer_message,
     thread_key,
 )
+from domain.db.bulk import insert_rows
 from domain.db.outbox import OutboxMessage
 from domain.db.uow import UnitOfWork
 from domain.mentions.repository import MentionKey, MentionRepository
@@ -414,15 +415,14 @@ async def record_changes(
 
 
 async def queue_outbox(uow: UnitOfWork, messages: Sequence[Mapping[str, Any]]) -> None:
-    """Insert outbox messages (multi-row) in the unit of work's tenant."""
+    """Insert outbox messages in the unit of work's tenant (`domain.db.bulk.insert_rows`)."""
     if not messages:
         return
     tenant_id = uow.require_scope().tenant_id
     table = OutboxMessage.__table__
     assert isinstance(table, Table)
-    for start in range(0, len(messages), 500):
-        part = [{**message, "tenant_id": tenant_id} for message in messages[start : start + 500]]
-        await uow.session.execute(insert(table), part)
+    rows = [{**message, "tenant_id": tenant_id} for message in messages]
+    await insert_rows(uow.session, uow.dialect, table, rows)
 
 
 def _plain(value: Any) -> Any:

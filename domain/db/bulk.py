@@ -1,18 +1,35 @@
-"""Bulk UPDATEs by id on PostgreSQL: one statement per chunk instead of one per row.
+"""Bulk writes on PostgreSQL: one statement per chunk instead of one per row.
 
-PostgreSQL runs an executemany UPDATE row by row (a round trip and a plan each); an
-UPDATE joined to `unnest` of one array parameter per column writes a whole chunk in
-one statement, compiled once whatever the chunk's size. SQLite keeps executemany.
+PostgreSQL runs an executemany UPDATE or INSERT row by row (an executor run each); a
+statement over `unnest` of one array parameter per column writes a whole chunk at
+once, compiled once whatever the chunk's size. SQLite keeps executemany.
 """
 
+import json
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Enum, String, Table, bindparam, func, select, update
+from sqlalchemy import (
+    JSON,
+    Enum,
+    String,
+    Table,
+    Text,
+    bindparam,
+    cast,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import TypeDecorator
+
+#: Rows one bulk INSERT carries at most.
+INSERT_CHUNK = 1000
 
 #: Column types an array parameter carries as it is (`unnest` would flatten arrays).
 _ARRAY_SAFE_TYPES = (uuid.UUID, datetime, str, int, bool)
@@ -49,6 +66,74 @@ def update_by_id_statement(
         .execution_options(synchronize_session=False)
     )
     return statement, {f"b_{name}": [row[name] for row in rows] for name in names}
+
+
+async def insert_rows(
+    session: AsyncSession, dialect: str, table: Table, rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """Insert `rows` into `table`: on PostgreSQL one `insert_rows_statement` per chunk
+    of `INSERT_CHUNK` rows, elsewhere an executemany.
+
+    Columns a row leaves out get their Python-side default (`id`, `created_at`, ...),
+    as an ORM or executemany insert would give them.
+    """
+    if not rows:
+        return
+    by_shape: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        full = _with_defaults(table, row)
+        by_shape.setdefault(tuple(sorted(full)), []).append(full)
+    for group in by_shape.values():
+        if dialect != "postgresql":
+            await session.execute(insert(table), group)
+            continue
+        for start in range(0, len(group), INSERT_CHUNK):
+            part = group[start : start + INSERT_CHUNK]
+            statement, parameters = insert_rows_statement(table, part)
+            await session.execute(statement, parameters)
+
+
+def insert_rows_statement(
+    table: Table, rows: Sequence[Mapping[str, Any]]
+) -> tuple[Any, dict[str, Any]]:
+    """One PostgreSQL INSERT of `rows` (mappings with the same keys) and its parameters.
+
+    Each column travels as one array parameter (`unnest`); JSON columns travel as
+    text and are cast back, since an array of JSON documents would be flattened (a
+    `None` there is SQL NULL). The statement depends only on the columns, so it is
+    compiled once.
+    """
+    names = sorted(rows[0])
+    columns = []
+    parameters: dict[str, Any] = {}
+    for name in names:
+        column_type = table.c[name].type
+        values = [row[name] for row in rows]
+        if isinstance(column_type, JSON):
+            array = func.unnest(bindparam(f"b_{name}", type_=postgresql.ARRAY(Text)))
+            columns.append(cast(array, column_type).label(name))
+            values = [None if value is None else json.dumps(value) for value in values]
+        else:
+            array = func.unnest(bindparam(f"b_{name}", type_=_array_of(column_type)))
+            columns.append(array.label(name))
+        parameters[f"b_{name}"] = values
+    return insert(table).from_select(names, select(*columns)), parameters
+
+
+def _with_defaults(table: Table, row: Mapping[str, Any]) -> dict[str, Any]:
+    full = dict(row)
+    for column in table.c:
+        default = column.default
+        if column.name in full or default is None:
+            continue
+        if default.is_scalar:
+            full[column.name] = default.arg  # type: ignore[attr-defined]
+        elif default.is_callable:
+            # SQLAlchemy wraps a callable default to take the execution context.
+            full[column.name] = default.arg(None)  # type: ignore[attr-defined]
+        else:
+            raise ValueError(f"{table.name}.{column.name}: no Python-side value for its default")
+    return full
 
 
 def _array_of(column_type: Any) -> Any:

@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import IO, Any, Final, Protocol
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 
 from domain.channels.models import Channel, ChannelKind
 from domain.channels.platforms import ACCOUNT_ID_READERS, PARSERS, MalformedPayload, meta_platform
@@ -88,6 +88,13 @@ MAX_LISTED_REJECTIONS = 1000
 _VISIBILITY_EFFECTS = frozenset({Effect.DELETED, Effect.HIDDEN, Effect.UNHIDDEN, Effect.RESTORED})
 
 _ERROR_LENGTH = 1000
+
+#: How many body bytes a processing transaction takes along as companion events (its
+#: own event always goes, whatever its size): about a thousand mentions. Unbounded,
+#: one job swallowed a backlog of 29 Meta deliveries (29,000 mentions) in one
+#: transaction, and nothing was indexed until it committed; bounded, processing
+#: commits steadily and indexing works alongside it.
+COMPANION_BYTES_BUDGET = 512 * 1024
 _CHANNEL_ERROR_LENGTH = 500
 
 
@@ -180,6 +187,7 @@ async def process_inbound_event(
     triage: TriageService | None = None,
     follow_up: FollowUpQueue | None = None,
     companions: int = 0,
+    companion_bytes: int = COMPANION_BYTES_BUDGET,
 ) -> ProcessingOutcome:
     """Turn one stored inbound event into mentions, customers and conversations.
 
@@ -191,12 +199,13 @@ async def process_inbound_event(
     is marked `processed` (with `error` naming accounts that have no channel, if any).
 
     With `companions`, up to that many other pending events of the tenant that no other
-    transaction holds (`FOR UPDATE SKIP LOCKED`, oldest first) are processed in the same
-    transaction, in arrival order, with one `apply_mentions` for all: the per-event
-    cost of a pipeline run is shared, and their own jobs later find them processed
-    and skip. The outcome's status is the requested event's; its counts cover every
-    event processed. A failure that is not the event's own (a database error) rolls
-    all of them back: they stay pending for their own jobs.
+    transaction holds (`FOR UPDATE SKIP LOCKED`, oldest first), and together no more
+    than `companion_bytes` of body, are processed in the same transaction, in arrival
+    order, with one `apply_mentions` for all: the per-event cost of a pipeline run is
+    shared, and their own jobs later find them processed and skip. The outcome's
+    status is the requested event's; its counts cover every event processed. A
+    failure that is not the event's own (a database error) rolls all of them back:
+    they stay pending for their own jobs.
 
     Terminal failures — a body the parser rejects (`MalformedPayload`), a source with no
     parser, a channel that is gone, or no mention routable at all — mark the event
@@ -212,7 +221,8 @@ async def process_inbound_event(
         return ProcessingOutcome(status=ProcessingStatus.SKIPPED)
     events = [event]
     if companions > 0:
-        events += await _lock_pending_companions(uow, event.id, companions)
+        budget = companion_bytes - len(event.body)
+        events += await _lock_pending_companions(uow, event.id, companions, budget)
         events.sort(key=lambda each: (each.received_at, each.id))
     channels: dict[uuid.UUID, Channel | None] = {}
     routed: list[_RoutedEvent] = []
@@ -285,12 +295,19 @@ async def _route_event(
 
 
 async def _lock_pending_companions(
-    uow: UnitOfWork, event_id: uuid.UUID, limit: int
+    uow: UnitOfWork, event_id: uuid.UUID, limit: int, byte_budget: int
 ) -> list[InboundEvent]:
-    """Up to `limit` other pending events of the scope, oldest first, that no other
-    transaction holds; locked until the commit."""
-    result = await uow.session.execute(
-        select(InboundEvent)
+    """Up to `limit` other pending events of the scope, oldest first, whose bodies
+    together fit in `byte_budget`, that no other transaction holds; locked until the
+    commit.
+
+    The sizes are read first without locks (and without the bodies); the events that
+    fit are then locked, skipping those another transaction took meanwhile.
+    """
+    if byte_budget <= 0:
+        return []
+    sizes = await uow.session.execute(
+        select(InboundEvent.id, func.length(InboundEvent.body))
         .where(
             InboundEvent.tenant_id == uow.require_scope().tenant_id,
             InboundEvent.status == InboundEventStatus.PENDING,
@@ -298,6 +315,21 @@ async def _lock_pending_companions(
         )
         .order_by(InboundEvent.received_at, InboundEvent.id)
         .limit(limit)
+    )
+    chosen: list[uuid.UUID] = []
+    for companion_id, size in sizes:
+        byte_budget -= size or 0
+        if byte_budget < 0:
+            break
+        chosen.append(companion_id)
+    if not chosen:
+        return []
+    result = await uow.session.execute(
+        select(InboundEvent)
+        .where(
+            InboundEvent.id.in_(chosen),
+            InboundEvent.status == InboundEventStatus.PENDING,
+        )
         .with_for_update(skip_locked=True)
     )
     return list(result.scalars())

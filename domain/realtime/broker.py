@@ -9,7 +9,7 @@ subscriptions read from the same object.
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Final
 
@@ -36,6 +36,10 @@ class LocalBroker:
                 subscriber.put_nowait(message)
             except asyncio.QueueFull:
                 logger.warning("a slow subscriber of %s missed a message", channel)
+
+    async def publish_many(self, channel: str, messages: Sequence[str]) -> None:
+        for message in messages:
+            await self.publish(channel, message)
 
     @asynccontextmanager
     async def subscribe(self, channel: str) -> AsyncIterator["asyncio.Queue[str]"]:

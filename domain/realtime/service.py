@@ -53,6 +53,11 @@ class EventPublisher(Protocol):
         """Send `message`; raises `ConnectionError`/`OSError` when the broker is away."""
         ...
 
+    async def publish_many(self, channel: str, messages: Sequence[str]) -> None:
+        """Send `messages` in order, in one exchange with the broker where it allows;
+        raises like `publish`, and then any of them may have been sent."""
+        ...
+
 
 def inbox_channel(tenant_id: uuid.UUID) -> str:
     """The pub/sub channel of a tenant's inbox events."""
@@ -91,26 +96,29 @@ async def publish_inbox_events(
     scope = uow.require_scope()
     rows = await claim_due_messages(uow, topic=INBOX_EVENT_TOPIC, now=now, batch_size=batch_size)
     channel = inbox_channel(scope.tenant_id)
-    published: list[uuid.UUID] = []
-    failure: str | None = None
-    for row in rows:
-        message = encode_inbox_event(
+    messages = [
+        encode_inbox_event(
             tenant_id=scope.tenant_id, occurred_at=row.created_at, payload=row.payload
         )
-        try:
-            await publisher.publish(channel, message)
-        except (ConnectionError, OSError) as error:
-            failure = type(error).__name__
-            break
-        published.append(row.id)
-    await mark_messages_done(uow, published, now=now)
-    waiting = [row for row in rows if row.id not in set(published)]
-    for row in waiting:
-        await postpone_messages(
-            uow, [row.id], attempts=row.attempts + 1, now=now, reason=failure or "not published"
-        )
+        for row in rows
+    ]
+    try:
+        await publisher.publish_many(channel, messages)
+    except (ConnectionError, OSError) as error:
+        # The whole batch is tried again later: subscribers may see some of these
+        # events twice (pub/sub delivery is at least once), never lose one.
+        by_attempts: dict[int, list[uuid.UUID]] = {}
+        for row in rows:
+            by_attempts.setdefault(row.attempts + 1, []).append(row.id)
+        for attempts, ids in by_attempts.items():
+            await postpone_messages(
+                uow, ids, attempts=attempts, now=now, reason=type(error).__name__
+            )
+        await uow.commit()
+        return PublishRun(claimed=len(rows), published=0, postponed=len(rows))
+    await mark_messages_done(uow, [row.id for row in rows], now=now)
     await uow.commit()
-    return PublishRun(claimed=len(rows), published=len(published), postponed=len(waiting))
+    return PublishRun(claimed=len(rows), published=len(rows), postponed=0)
 
 
 async def inbox_subscription_brands(

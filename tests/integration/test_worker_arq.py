@@ -109,3 +109,29 @@ async def test_bad_data_is_terminal_and_not_retried(
     assert worker.jobs_retried == 0
     result = await Job("missing", arq_redis, _queue_name=queue_name).result(timeout=5)
     assert result == JobOutcome(status="failed", detail="NotFoundError")
+
+
+async def test_a_follow_up_job_goes_ahead_of_jobs_already_queued(arq_redis: ArqRedis) -> None:
+    queue_name = f"parley-test-{uuid.uuid4().hex}"
+    queue = ArqJobQueue(arq_redis, queue_name=queue_name)
+    tenant_id = uuid.uuid4()
+    try:
+        await queue.enqueue("process_inbound_event", tenant_id=tenant_id, job_id="backlog-1")
+        await queue.enqueue("process_inbound_event", tenant_id=tenant_id, job_id="backlog-2")
+        await queue.enqueue_unless_pending(
+            "index_mentions", tenant_id=tenant_id, job_id=f"index:{tenant_id}"
+        )
+
+        # arq starts due jobs lowest score first.
+        order = await arq_redis.zrange(queue_name, 0, -1)
+        assert [job_id.decode() for job_id in order] == [
+            f"index:{tenant_id}",
+            "backlog-1",
+            "backlog-2",
+        ]
+        # Moved back in time, the job still has its day to be started in.
+        assert await arq_redis.pttl(f"arq:job:index:{tenant_id}") > 23 * 3600 * 1000
+    finally:
+        await arq_redis.delete(queue_name)
+        for job_id in ("backlog-1", "backlog-2", f"index:{tenant_id}"):
+            await arq_redis.delete(f"arq:job:{job_id}")
