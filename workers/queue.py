@@ -3,12 +3,12 @@
 import asyncio
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from arq.connections import ArqRedis
-from arq.constants import result_key_prefix
+from arq.constants import default_queue_name, job_key_prefix, result_key_prefix
 from arq.worker import Retry
 
 logger = logging.getLogger("parley.queue")
@@ -83,6 +83,20 @@ class ArqJobQueue:
             **kwargs,
         )
 
+    async def discard(self, job_ids: Sequence[str]) -> None:
+        """Drop these jobs from the queue if they are still there (one round trip).
+
+        For jobs whose work another job has already done: a job that has started
+        meanwhile runs to its end as usual; one a worker is about to start is
+        skipped by arq as expired.
+        """
+        if not job_ids:
+            return
+        async with self._redis.pipeline(transaction=False) as pipeline:
+            pipeline.zrem(self._queue_name or default_queue_name, *job_ids)
+            pipeline.delete(*(job_key_prefix + job_id for job_id in job_ids))
+            await pipeline.execute()
+
     async def ping(self) -> bool:
         try:
             return bool(await self._redis.ping())
@@ -126,6 +140,9 @@ class InProcessJobQueue:
     ) -> None:
         """`enqueue`: here a job id is dropped only while its job is pending anyway."""
         await self.enqueue(job_name, tenant_id=tenant_id, job_id=job_id, **kwargs)
+
+    async def discard(self, job_ids: Sequence[str]) -> None:
+        """Nothing to drop: jobs here start as soon as they are enqueued."""
 
     def run_periodically(
         self, name: str, function: PeriodicFunction, *, every_seconds: float

@@ -151,6 +151,8 @@ class ProcessingOutcome:
     changed: int = 0
     conversation_events: int = 0
     error: str | None = None
+    #: The other events this run finished along with its own (see `companions`).
+    companion_ids: tuple[uuid.UUID, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -202,8 +204,9 @@ async def process_inbound_event(
     transaction holds (`FOR UPDATE SKIP LOCKED`, oldest first), and together no more
     than `companion_bytes` of body, are processed in the same transaction, in arrival
     order, with one `apply_mentions` for all: the per-event cost of a pipeline run is
-    shared, and their own jobs later find them processed and skip. The outcome's
-    status is the requested event's; its counts cover every event processed. A
+    shared, and their own jobs later find them processed and skip (the worker drops
+    those jobs from the queue: `companion_ids`). The outcome's status is the
+    requested event's; its counts cover every event processed. A
     failure that is not the event's own (a database error) rolls all of them back:
     they stay pending for their own jobs.
 
@@ -243,8 +246,9 @@ async def process_inbound_event(
         uow.after_commit(
             functools.partial(_request_outbox_delivery, follow_up, uow.require_scope().tenant_id)
         )
+    companion_ids = tuple(each.id for each in events if each.id != event.id)
     if failure is not None:
-        return failure
+        return replace(failure, companion_ids=companion_ids)
     own_error = next(item.partial_error for item in routed if item.event.id == event.id)
     return ProcessingOutcome(
         status=ProcessingStatus.PROCESSED,
@@ -253,6 +257,7 @@ async def process_inbound_event(
         changed=applied.changed,
         conversation_events=applied.conversation_events,
         error=own_error,
+        companion_ids=companion_ids,
     )
 
 

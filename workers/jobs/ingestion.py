@@ -1,7 +1,8 @@
 """Ingestion jobs: stored inbound events become mentions, customers and conversations."""
 
+import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from sqlalchemy.exc import DBAPIError
@@ -9,7 +10,10 @@ from sqlalchemy.exc import DBAPIError
 from domain.db.uow import UnitOfWork
 from domain.ingestion import processing
 from domain.triage.ingestion import PipelineTriage, shared_triager
+from workers.jobs.indexing import inbound_job_id
 from workers.runtime import JobContext, RetryableJobError, tenant_job
+
+logger = logging.getLogger("parley.jobs.ingestion")
 
 #: The `ctx` key of the triage service the job hands stored mentions to.
 TRIAGE_CTX_KEY = "triage"
@@ -56,7 +60,23 @@ async def process_inbound_event(
         if getattr(error.orig, "sqlstate", None) in _TRANSIENT_SQLSTATES:
             raise RetryableJobError("transient database conflict") from error
         raise
+    await _drop_companion_jobs(ctx, outcome.companion_ids)
     return outcome.as_dict()
+
+
+async def _drop_companion_jobs(ctx: JobContext, event_ids: Sequence[uuid.UUID]) -> None:
+    """Take the queued jobs of events this job has processed out of the queue.
+
+    Each would only find its event processed and skip, at the cost of a job run
+    and a transaction. Best effort: a job left in place still skips.
+    """
+    queue = ctx.get("queue")
+    if queue is None or not event_ids:
+        return
+    try:
+        await queue.discard([inbound_job_id(event_id) for event_id in event_ids])
+    except Exception as error:  # whatever the queue backend raises
+        logger.warning("jobs of processed companions not discarded: %s", type(error).__name__)
 
 
 def triage_service(ctx: JobContext) -> processing.TriageService | None:

@@ -6,6 +6,9 @@ from typing import Any
 
 import httpx
 import pytest
+from arq import create_pool
+from arq.connections import RedisSettings
+from arq.constants import job_key_prefix
 from sqlalchemy import func, select
 from starlette.applications import Starlette
 
@@ -17,9 +20,11 @@ from domain.shared.tenancy import TenantScope
 from tests.factories import TEST_ACTOR
 from tests.integration.webhooks.webhook_scenario import TELEGRAM_SECRET, Agency, stored_events
 from tests.unit.channels.webhook_fixture_manifests import fixture
+from workers.jobs.indexing import inbound_job_id
 from workers.jobs.ingestion import COMPANIONS_CTX_KEY, process_inbound_event
+from workers.queue import ArqJobQueue
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
 
 def telegram_update(number: int) -> bytes:
@@ -97,3 +102,38 @@ async def test_a_retry_processes_its_own_event_alone(
         InboundEventStatus.PENDING,
     ]
     assert await mention_count(services, agency) == 1
+
+
+async def test_the_queued_jobs_of_processed_companions_are_dropped(
+    app: Starlette, services: Services, agency: Agency, redis_url: str
+) -> None:
+    events = await deliver_updates(app, agency, 4)
+    queue_name = f"parley-test-{uuid.uuid4().hex}"
+    redis = await create_pool(RedisSettings.from_dsn(redis_url))
+    queue = ArqJobQueue(redis, queue_name=queue_name)
+    job_ids = [inbound_job_id(event_id) for event_id in events]
+    try:
+        for event_id, job_id in zip(events, job_ids, strict=True):
+            await queue.enqueue(
+                "process_inbound_event",
+                tenant_id=agency.tenant_id,
+                job_id=job_id,
+                event_id=str(event_id),
+            )
+        ctx = {"database": services.database, "job_try": 1, COMPANIONS_CTX_KEY: 2, "queue": queue}
+
+        # The job of the first event runs, taking the next two along; the last is left.
+        await process_inbound_event(ctx, tenant_id=str(agency.tenant_id), event_id=str(events[0]))
+
+        queued = {job_id.decode() for job_id in await redis.zrange(queue_name, 0, -1)}
+        # (Indexing and realtime publishing were requested too.)
+        assert {job_id for job_id in queued if job_id.startswith("inbound:")} == {
+            job_ids[0],
+            job_ids[3],
+        }
+        assert [await redis.exists(job_key_prefix + job_id) for job_id in job_ids] == [1, 0, 0, 1]
+    finally:
+        follow_ups = [f"index:{agency.tenant_id}", f"realtime:{agency.tenant_id}"]
+        keys = [job_key_prefix + job_id for job_id in (*job_ids, *follow_ups)]
+        await redis.delete(queue_name, *keys)
+        await redis.aclose()
