@@ -17,8 +17,10 @@ measures ingestion alone). ``--profile-api`` / ``--profile-worker`` run ``parley
 acknowledgement measurement (events wait in PostgreSQL and their jobs in Redis), so (4)
 is the receiver's latency alone, then waits until every accepted event is processed
 (``ack_backlog_processed_s``); it combines with ``ack``, ``searchable`` and ``stage`` only.
-``--ack-warm-up N`` first offers N other requests at the same rate, not measured (the
-API's connection pool, statement caches and URL caches are filled by then).
+``--ack-warm-up N`` (default 400) first offers N other requests at the same rate, not
+measured (the API's connection pool, statement caches and URL caches are filled by then,
+as in a receiver that has been running). ``--batch-size`` defaults to 1,000, the most
+entries Meta puts in one delivery.
 
 The database is EMPTIED before and after. A disposable ``redis-server``, a ``parley serve``
 (uvicorn) and a ``parley worker`` process are started on loopback; OpenSearch indices use a
@@ -26,8 +28,9 @@ prefix of their own and are removed at the end. The corpus is Telegram webhook b
 texts cycle through ``tests/fixtures/mentions/mentions_dev.jsonl``. Prints one JSON object:
 
 1. raw OpenSearch ``_bulk`` docs/s for the documents of the ingested mentions;
-2. the indexing stage (``index_pending_mentions``) docs/s over the same mentions, and its
-   ratio to (1);
+2. the indexing stage (``index_due_mentions`` as the ``index_mentions`` job runs it: batches
+   of 1,000, two at a time) docs/s over the same mentions, and its ratio to (1), which
+   bulk-indexes the same documents into an index of the same template;
 3. end-to-end webhook -> PostgreSQL -> OpenSearch mentions/s, one Telegram update per
    webhook (``throughput``) and Meta batches (``batched``);
 4. webhook acknowledgement p50/p99 at a paced 200 requests/s (``--ack-rate``), open loop:
@@ -66,11 +69,12 @@ from domain.db.uow import UnitOfWork
 from domain.ingestion.models import InboundEvent, InboundEventStatus
 from domain.mentions.documents import MENTIONS_INDEX, mention_document
 from domain.mentions.models import Mention
-from domain.mentions.search import index_pending_mentions
+from domain.mentions.search import index_due_mentions
 from domain.settings import Settings
 from domain.shared.clock import utcnow
 from domain.shared.crypto import SecretBox, generate_key
 from domain.shared.tenancy import Actor, TenantScope
+from search.documents import opensearch_id, opensearch_source
 from search.indices import alias_name
 from search.opensearch import OpenSearchIndex, create_opensearch_client
 from tests.integration.webhooks.webhook_scenario import (
@@ -80,6 +84,7 @@ from tests.integration.webhooks.webhook_scenario import (
     Agency,
     build_agency,
 )
+from workers.jobs.indexing import INDEX_BATCH_SIZE, INDEX_LANES
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests" / "fixtures" / "mentions" / "mentions_dev.jsonl"
@@ -577,22 +582,27 @@ async def measure_stage(
         kinds = dict((await uow.session.execute(select(Channel.id, Channel.kind))).all())
         mentions = list((await uow.session.execute(select(Mention))).scalars())
     documents = [mention_document(m, channel_kind=str(kinds[m.channel_id])) for m in mentions]
-    raw_index = f"{prefix}-raw"
-    await raw.indices.create(index=raw_index, body={"settings": {"number_of_replicas": 0}})
-    start = time.perf_counter()
-    for first in range(0, len(documents), 500):
-        lines: list[dict[str, Any]] = []
-        for document in documents[first : first + 500]:
-            lines.append({"index": {"_index": raw_index, "_id": document.id}})
-            lines.append({"tenant_id": str(document.tenant_id), "brand_id": str(document.brand_id),
-                          "text": document.text, "fields": document.fields})  # fmt: skip
-        await raw.bulk(body=lines, params={"routing": str(tenant)})
-    raw_rate = len(documents) / (time.perf_counter() - start)
-    results["raw_bulk_docs_per_s"] = round(raw_rate, 1)
-
     stage_prefix = f"{prefix}-stage"
     stage = OpenSearchIndex(create_opensearch_client(opensearch_url), prefix=stage_prefix)
     await stage.ensure_ready()
+    # The raw index matches the stage's index template, so both analyse the same
+    # documents with the same mapping; the raw bulk sends what the stage sends,
+    # without external versions, in requests of the stage's batch size.
+    raw_index = f"{alias_name(stage_prefix, MENTIONS_INDEX)}-raw"
+    await raw.indices.create(index=raw_index)
+    start = time.perf_counter()
+    for first in range(0, len(documents), INDEX_BATCH_SIZE):
+        lines: list[dict[str, Any]] = []
+        for document in documents[first : first + INDEX_BATCH_SIZE]:
+            _id = opensearch_id(document.tenant_id, document.id)
+            lines.append({"index": {"_index": raw_index, "_id": _id}})
+            lines.append(opensearch_source(document))
+        await raw.bulk(body=lines, params={"routing": str(tenant)})
+    raw_rate = len(documents) / (time.perf_counter() - start)
+    results["raw_bulk_docs_per_s"] = round(raw_rate, 1)
+    # Gone before the stage runs, so its segment merges do not compete with the stage.
+    await raw.indices.delete(index=raw_index)
+
     # The rows are tenant-owned under forced row-level security: reset them in the scope.
     async with UnitOfWork(database, actor=ACTOR, scope=TenantScope(tenant)) as uow:
         await uow.session.execute(
@@ -601,14 +611,17 @@ async def measure_stage(
             .values(done_at=None, attempts=0, next_attempt_at=utcnow())
         )
         await uow.commit()
-    indexed_by_stage = 0
     start = time.perf_counter()
-    while True:
-        async with UnitOfWork(database, actor=ACTOR, scope=TenantScope(tenant)) as uow:
-            batch = await index_pending_mentions(uow, search=stage, now=utcnow(), batch_size=500)
-        if batch.claimed == 0:
-            break
-        indexed_by_stage += batch.indexed
+    runs = await index_due_mentions(
+        database,
+        scope=TenantScope(tenant),
+        actor=ACTOR,
+        search=stage,
+        batch_size=INDEX_BATCH_SIZE,
+        lanes=INDEX_LANES,
+        max_batches=len(documents),
+    )
+    indexed_by_stage = sum(run.indexed for run in runs)
     stage_rate = indexed_by_stage / (time.perf_counter() - start)
     results["indexing_stage_docs"] = indexed_by_stage
     results["indexing_stage_docs_per_s"] = round(stage_rate, 1)
@@ -626,7 +639,9 @@ def main() -> None:
     parser.add_argument("--ack-requests", type=int, default=2000)
     parser.add_argument("--ack-rate", type=float, default=200.0, help="requests/s offered")
     parser.add_argument("--api-workers", type=int, default=1, help="`parley serve --workers`")
-    parser.add_argument("--batch-size", type=int, default=100, help="entries per Meta webhook")
+    parser.add_argument(
+        "--batch-size", type=int, default=1000, help="entries per Meta webhook (Meta sends <= 1000)"
+    )
     parser.add_argument("--triage", action="store_true", help="run the worker with triage")
     parser.add_argument("--profile-api", type=Path, help="write the API's cProfile here")
     parser.add_argument("--profile-worker", type=Path, help="write the worker's cProfile here")
@@ -637,7 +652,10 @@ def main() -> None:
         help="start the worker after the acknowledgement measurement (the receiver alone)",
     )
     parser.add_argument(
-        "--ack-warm-up", type=int, default=0, help="unmeasured requests before the ack part"
+        "--ack-warm-up",
+        type=int,
+        default=400,
+        help="unmeasured requests before the ack part (a running receiver is warm)",
     )
     options = parser.parse_args()
     parts = tuple(part for part in options.parts.split(",") if part)

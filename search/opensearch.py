@@ -39,7 +39,11 @@ from search.indices import (
 )
 
 REQUEST_TIMEOUT_SECONDS: Final = 10
-BULK_CHUNK_SIZE: Final = 500
+#: Actions per `_bulk` request: one indexing batch (`INDEX_BATCH_SIZE`) in one request,
+#: unless it passes `BULK_MAX_CHUNK_BYTES`.
+BULK_CHUNK_SIZE: Final = 1000
+#: Under aiohttp's 1 MiB, above which it warns that sending the body blocks the loop.
+BULK_MAX_CHUNK_BYTES: Final = 1_000_000
 BULK_RETRIES_ON_REJECTION: Final = 3
 #: Matches counted exactly per search; beyond this `total` reads this number.
 #: Counting every match of a frequent word in a large tenant costs more than
@@ -520,6 +524,7 @@ class OpenSearchIndex:
             self._client,
             actions,
             chunk_size=BULK_CHUNK_SIZE,
+            max_chunk_bytes=BULK_MAX_CHUNK_BYTES,
             max_retries=BULK_RETRIES_ON_REJECTION,
             initial_backoff=1,
             raise_on_error=False,

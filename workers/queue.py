@@ -17,6 +17,8 @@ logger = logging.getLogger("parley.queue")
 #: its job: ahead of every processing job enqueued in the last 30 seconds.
 FOLLOW_UP_HEAD_START = timedelta(seconds=30)
 FOLLOW_UP_EXPIRY = timedelta(days=1)
+#: How long a discarded job's data stays in Redis (a worker reading it has long done so).
+DISCARDED_JOB_TTL = timedelta(minutes=1)
 
 JobFunction = Callable[..., Awaitable[Any]]
 PeriodicFunction = Callable[[dict[str, Any]], Awaitable[Any]]
@@ -86,15 +88,18 @@ class ArqJobQueue:
     async def discard(self, job_ids: Sequence[str]) -> None:
         """Drop these jobs from the queue if they are still there (one round trip).
 
-        For jobs whose work another job has already done: a job that has started
-        meanwhile runs to its end as usual; one a worker is about to start is
-        skipped by arq as expired.
+        For jobs whose work another job has already done. Only the queue entry
+        goes: a worker that read the id just before skips it as arq does any job
+        already taken (no score), while one that has started the job runs it to
+        its end. The job's data, which arq would keep for a day, expires within
+        `DISCARDED_JOB_TTL` instead.
         """
         if not job_ids:
             return
         async with self._redis.pipeline(transaction=False) as pipeline:
             pipeline.zrem(self._queue_name or default_queue_name, *job_ids)
-            pipeline.delete(*(job_key_prefix + job_id for job_id in job_ids))
+            for job_id in job_ids:
+                pipeline.pexpire(job_key_prefix + job_id, DISCARDED_JOB_TTL)
             await pipeline.execute()
 
     async def ping(self) -> bool:

@@ -15,6 +15,7 @@ time. Three paths write the index:
 the caller may read.
 """
 
+import asyncio
 import contextlib
 import uuid
 from collections.abc import Callable, Collection, Mapping, Sequence
@@ -161,6 +162,62 @@ class IndexingRun:
     failed: int = 0
     retry_later: bool = False
     error: str | None = None
+
+
+async def index_due_mentions(
+    database: Database,
+    *,
+    scope: TenantScope,
+    actor: Actor,
+    search: SearchIndex,
+    batch_size: int,
+    lanes: int,
+    max_batches: int,
+) -> list[IndexingRun]:
+    """Deliver the scope's due `index_mention` rows batch after batch, `lanes` batches at
+    a time, until nothing is due, a batch must wait (`retry_later`) or `max_batches` ran.
+
+    Each batch is an `index_pending_mentions` call in its own unit of work. The first
+    runs alone; when it was full (a backlog) the rest is shared by the lanes: with two,
+    one batch is claimed and loaded from PostgreSQL while the other's `_bulk` is in
+    OpenSearch; the claims never overlap (`FOR UPDATE SKIP LOCKED`) and external
+    versions keep the newest state of a mention whichever lane writes last. SQLite
+    (no row locks to skip) gets one lane. A lane's exception is raised once every
+    lane has stopped. Returns the runs in the order they finished.
+    """
+    if lanes < 1:
+        raise ValueError(f"lanes must be at least 1, got {lanes}")
+    runs: list[IndexingRun] = []
+
+    async def batch() -> IndexingRun:
+        async with UnitOfWork(database, actor=actor, scope=scope) as uow:
+            run = await index_pending_mentions(
+                uow, search=search, now=utcnow(), batch_size=batch_size
+            )
+        runs.append(run)
+        return run
+
+    def finished(run: IndexingRun) -> bool:
+        return not run.claimed or run.retry_later or len(runs) >= max_batches
+
+    # The first batch runs alone: only a full one shows a backlog worth sharing.
+    first = await batch()
+    if finished(first):
+        return runs
+    stop = False
+
+    async def lane() -> None:
+        nonlocal stop
+        while not stop:
+            stop = finished(await batch()) or stop
+
+    backlog = first.claimed >= batch_size
+    width = lanes if backlog and database.dialect == "postgresql" else 1
+    outcomes = await asyncio.gather(*(lane() for _ in range(width)), return_exceptions=True)
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            raise outcome
+    return runs
 
 
 async def index_pending_mentions(

@@ -32,12 +32,11 @@ from domain.ingestion.service import PROCESS_INBOUND_EVENT_JOB
 from domain.mentions.search import (
     IndexingRun,
     has_due_mention_indexing,
-    index_pending_mentions,
+    index_due_mentions,
     list_tenant_ids,
 )
 from domain.realtime.service import has_due_inbox_events
 from domain.shared.clock import utcnow
-from domain.shared.ports import SearchIndex
 from domain.shared.tenancy import Actor, TenantScope
 from workers.jobs.realtime import request_inbox_publishing
 from workers.queue import InProcessJobQueue, RecurringJobQueue
@@ -52,6 +51,8 @@ MAX_BATCHES_PER_RUN: Final = 20
 #: Outbox rows per indexing batch: a Meta delivery of up to 1,000 entries is one batch,
 #: so its claim, load and mark-done statements are paid once rather than twice.
 INDEX_BATCH_SIZE: Final = 1000
+#: Batches one `index_mentions` run delivers at the same time (see `index_due_mentions`).
+INDEX_LANES: Final = 2
 #: Inbound events one sweep enqueues per tenant at most.
 MAX_SWEPT_EVENTS: Final = 1000
 DRAIN_EVERY_SECONDS: Final = 10
@@ -83,26 +84,25 @@ async def index_mentions(
 ) -> dict[str, int]:
     """Deliver the tenant's due `index_mention` outbox rows, batch after batch.
 
-    Each batch is one transaction (`index_pending_mentions`); a batch that
-    claimed rows is followed by another, up to `MAX_BATCHES_PER_RUN`, so the run
-    ends only when nothing is due. When the index was
-    unreachable or overloaded, the rows stay pending with a backoff and
-    `RetryableJobError` makes arq try again. Returns counts (no content).
+    Each batch is one transaction (`index_pending_mentions`), `INDEX_LANES` of them
+    at a time (`index_due_mentions`); a batch that claimed rows is followed by
+    another, up to `MAX_BATCHES_PER_RUN`, so the run ends only when nothing is due.
+    When the index was unreachable or overloaded, the rows stay pending with a
+    backoff and `RetryableJobError` makes arq try again. Returns counts (no content).
     """
-    search: SearchIndex = ctx["search"]
-    database: Database = ctx["database"]
-    scope = uow.require_scope()
-    runs = [await index_pending_mentions(uow, search=search, now=utcnow(), batch_size=batch_size)]
-    while runs[-1].claimed and not runs[-1].retry_later and len(runs) < MAX_BATCHES_PER_RUN:
-        async with UnitOfWork(database, actor=uow.actor, scope=scope) as next_uow:
-            runs.append(
-                await index_pending_mentions(
-                    next_uow, search=search, now=utcnow(), batch_size=batch_size
-                )
-            )
+    runs = await index_due_mentions(
+        ctx["database"],
+        scope=uow.require_scope(),
+        actor=uow.actor,
+        search=ctx["search"],
+        batch_size=batch_size,
+        lanes=INDEX_LANES,
+        max_batches=MAX_BATCHES_PER_RUN,
+    )
     totals = _totals(runs)
-    if runs[-1].retry_later:
-        raise RetryableJobError(f"search index unavailable: {runs[-1].error}")
+    waiting = next((run for run in runs if run.retry_later), None)
+    if waiting is not None:
+        raise RetryableJobError(f"search index unavailable: {waiting.error}")
     return totals
 
 

@@ -13,6 +13,7 @@ from domain.mentions.documents import MENTIONS_INDEX
 from domain.mentions.search import (
     IndexingRun,
     MentionSearchResult,
+    index_due_mentions,
     index_pending_mentions,
     search_mentions,
 )
@@ -350,3 +351,47 @@ async def test_a_refused_document_keeps_only_its_own_rows_pending(
     ]
     assert await found_ids(database, search_index, place.tenant_id, "again") == {accepted}
     assert await found_ids(database, search_index, place.tenant_id, "erased") == set()
+
+
+async def test_two_lanes_deliver_every_due_row_once_and_stop_when_none_is_left(
+    database: Database, search_index: SearchIndex
+) -> None:
+    place = await make_place(database, "agency-a", "alpha")
+    texts = [f"parcel number {number}" for number in range(18)]
+    ids = await add_mentions(database, place, texts)
+
+    runs = await index_due_mentions(
+        database,
+        scope=scope(place.tenant_id),
+        actor=TEST_ACTOR,
+        search=search_index,
+        batch_size=4,
+        lanes=2,
+        max_batches=100,
+    )
+    await search_index.refresh(MENTIONS_INDEX)
+
+    # No row was claimed by both lanes, and every one is done.
+    assert sum(run.claimed for run in runs) == sum(run.done for run in runs) == len(ids)
+    assert any(run.claimed == 0 for run in runs)
+    assert all(row.done_at is not None for row in await outbox_rows(database, place.tenant_id))
+    assert await found_ids(database, search_index, place.tenant_id, "parcel") == set(ids)
+
+
+async def test_lanes_stop_at_the_batch_limit(database: Database, search_index: SearchIndex) -> None:
+    place = await make_place(database, "agency-a", "alpha")
+    await add_mentions(database, place, [f"parcel number {number}" for number in range(10)])
+
+    runs = await index_due_mentions(
+        database,
+        scope=scope(place.tenant_id),
+        actor=TEST_ACTOR,
+        search=search_index,
+        batch_size=2,
+        lanes=2,
+        max_batches=3,
+    )
+
+    assert len(runs) <= 4  # a lane checks the limit before each batch
+    pending = [row for row in await outbox_rows(database, place.tenant_id) if row.done_at is None]
+    assert len(pending) == 10 - sum(run.done for run in runs) > 0

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from domain.assignment.service import TeamFields, create_team
 from domain.authz.policy import Role
@@ -134,8 +135,14 @@ async def test_breach_escalates_as_the_policy_says(pg_database: Database) -> Non
     ]
 
 
-async def test_the_sweep_reads_the_partial_indexes(pg_database: Database, world: SlaWorld) -> None:
+async def test_the_sweep_reads_the_partial_indexes(
+    pg_database: Database, world: SlaWorld, owner_engine: AsyncEngine
+) -> None:
     await start_many(pg_database, world, 5)
+    # Statistics of the rows just written, not of an earlier test's rows that
+    # autovacuum happened to analyse (every 10 s on the test cluster).
+    async with owner_engine.begin() as connection:
+        await connection.execute(text("ANALYZE sla_clocks"))
     async with UnitOfWork(pg_database, actor=TEST_ACTOR, scope=world.scope) as uow:
         count = await uow.session.scalar(select(func.count()).select_from(SlaClock))
         await uow.session.execute(text("SET LOCAL enable_seqscan = off"))
