@@ -14,12 +14,11 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 
-from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from api.services import Services, services_of
-from api.webhooks.deferred_queue import DeferredJobQueue
+from api.webhooks.deferred_queue import SEND_BUDGET, DeferredJobQueue
 from api.webhooks.endpoint_cache import TimedCache
 from domain.db.uow import UnitOfWork
 from domain.ingestion.errors import (
@@ -198,7 +197,7 @@ async def receive(
     )
     response = answer(receipt)
     if deferred is not None and deferred.jobs:
-        response.background = BackgroundTask(deferred.send)
+        response.background = SEND_BUDGET.background(deferred)
     return response
 
 

@@ -5,14 +5,17 @@ that before answering added a Redis round trip to every acknowledgement; the
 receiver hands the service a `DeferredJobQueue` instead and enqueues what it
 collected in a background task that runs after the response. A rollback still
 drops the jobs (the service registers them after commit only). An enqueue that
-fails or never happens (the process dies in between) leaves the event pending,
-and the sweeper enqueues pending events again: nothing accepted is lost.
+fails or never happens (the process dies in between, or `SendBudget` sheds it
+under a flood) leaves the event pending, and the sweeper enqueues pending events
+again: nothing accepted is lost.
 """
 
 import logging
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
+
+from starlette.background import BackgroundTask
 
 from domain.shared.ports import JobQueue
 
@@ -58,3 +61,47 @@ class DeferredJobQueue:
                 logger.warning(
                     "job %s (%s) not enqueued: %s", job.name, job.job_id, type(error).__name__
                 )
+
+
+class SendBudget:
+    """How many `DeferredJobQueue.send`s may wait in this process at once.
+
+    Under a flood of deliveries the API acknowledges faster than it enqueues (an
+    arq enqueue is three Redis round trips), and every waiting send holds its
+    request's memory: 50,000 deliveries at full speed took one API process to
+    880 MiB. Past the limit a delivery's jobs are not enqueued at all: its event
+    is committed and pending, and the worker takes it along with the next job
+    it runs (companion events) or the sweeper enqueues it; nothing is lost, the
+    event may only wait longer.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.waiting = 0
+        self.shed = 0
+
+    def background(self, deferred: DeferredJobQueue) -> BackgroundTask | None:
+        """A task sending `deferred`'s jobs after the response, or None when `limit`
+        sends are already waiting (counted in `shed`)."""
+        if self.waiting >= self.limit:
+            if self.shed % SHED_LOG_EVERY == 0:
+                logger.warning("webhook jobs not enqueued, %d sends waiting (left for the worker)",
+                               self.waiting)  # fmt: skip
+            self.shed += 1
+            return None
+        self.waiting += 1
+        return BackgroundTask(self._send, deferred)
+
+    async def _send(self, deferred: DeferredJobQueue) -> None:
+        try:
+            await deferred.send()
+        finally:
+            self.waiting -= 1
+
+
+#: Sends one API process lets wait; a few hundred milliseconds of acknowledgements.
+MAX_WAITING_SENDS = 256
+#: A warning for the first shed delivery and then every this many.
+SHED_LOG_EVERY = 1000
+#: The budget of this process (the receivers of one process share it).
+SEND_BUDGET = SendBudget(MAX_WAITING_SENDS)

@@ -153,6 +153,8 @@ class ProcessingOutcome:
     error: str | None = None
     #: The other events this run finished along with its own (see `companions`).
     companion_ids: tuple[uuid.UUID, ...] = ()
+    #: Whether pending events were left for lack of room among the companions.
+    more_pending: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -205,10 +207,12 @@ async def process_inbound_event(
     than `companion_bytes` of body, are processed in the same transaction, in arrival
     order, with one `apply_mentions` for all: the per-event cost of a pipeline run is
     shared, and their own jobs later find them processed and skip (the worker drops
-    those jobs from the queue: `companion_ids`). The outcome's status is the
-    requested event's; its counts cover every event processed. A
-    failure that is not the event's own (a database error) rolls all of them back:
-    they stay pending for their own jobs.
+    those jobs from the queue: `companion_ids`). A job whose own event is already done
+    still takes its companions: events whose jobs were never enqueued (the receiver
+    sheds enqueues under a flood) then wait for the next job, not for the sweeper.
+    The outcome's status is the requested event's; its counts cover every event
+    processed. A failure that is not the event's own (a database error) rolls all of
+    them back: they stay pending for their own jobs.
 
     Terminal failures — a body the parser rejects (`MalformedPayload`), a source with no
     parser, a channel that is gone, or no mention routable at all — mark the event
@@ -220,13 +224,15 @@ async def process_inbound_event(
     """
     now = now or utcnow()
     event = await _lock_event(uow, event_id)
-    if event.status is not InboundEventStatus.PENDING:
-        return ProcessingOutcome(status=ProcessingStatus.SKIPPED)
-    events = [event]
+    own_pending = event.status is InboundEventStatus.PENDING
+    events = [event] if own_pending else []
+    more_pending = False
     if companions > 0:
-        budget = companion_bytes - len(event.body)
-        events += await _lock_pending_companions(uow, event.id, companions, budget)
-        events.sort(key=lambda each: (each.received_at, each.id))
+        budget = companion_bytes - (len(event.body) if own_pending else 0)
+        taken, more_pending = await _lock_pending_companions(uow, event.id, companions, budget)
+        events = sorted(events + taken, key=lambda each: (each.received_at, each.id))
+    if not events:
+        return ProcessingOutcome(status=ProcessingStatus.SKIPPED, more_pending=more_pending)
     channels: dict[uuid.UUID, Channel | None] = {}
     routed: list[_RoutedEvent] = []
     failure: ProcessingOutcome | None = None
@@ -248,16 +254,17 @@ async def process_inbound_event(
         )
     companion_ids = tuple(each.id for each in events if each.id != event.id)
     if failure is not None:
-        return replace(failure, companion_ids=companion_ids)
-    own_error = next(item.partial_error for item in routed if item.event.id == event.id)
+        return replace(failure, companion_ids=companion_ids, more_pending=more_pending)
+    own_error = next((item.partial_error for item in routed if item.event.id == event.id), None)
     return ProcessingOutcome(
-        status=ProcessingStatus.PROCESSED,
+        status=ProcessingStatus.PROCESSED if own_pending else ProcessingStatus.SKIPPED,
         mentions=applied.mentions,
         created=applied.created,
         changed=applied.changed,
         conversation_events=applied.conversation_events,
         error=own_error,
         companion_ids=companion_ids,
+        more_pending=more_pending,
     )
 
 
@@ -301,16 +308,16 @@ async def _route_event(
 
 async def _lock_pending_companions(
     uow: UnitOfWork, event_id: uuid.UUID, limit: int, byte_budget: int
-) -> list[InboundEvent]:
+) -> tuple[list[InboundEvent], bool]:
     """Up to `limit` other pending events of the scope, oldest first, whose bodies
     together fit in `byte_budget`, that no other transaction holds; locked until the
-    commit.
+    commit. And whether pending events were left out for the limit or the budget.
 
     The sizes are read first without locks (and without the bodies); the events that
     fit are then locked, skipping those another transaction took meanwhile.
     """
     if byte_budget <= 0:
-        return []
+        return [], True
     sizes = await uow.session.execute(
         select(InboundEvent.id, func.length(InboundEvent.body))
         .where(
@@ -319,16 +326,18 @@ async def _lock_pending_companions(
             InboundEvent.id != event_id,
         )
         .order_by(InboundEvent.received_at, InboundEvent.id)
-        .limit(limit)
+        .limit(limit + 1)
     )
+    candidates = list(sizes)
     chosen: list[uuid.UUID] = []
-    for companion_id, size in sizes:
+    for companion_id, size in candidates[:limit]:
         byte_budget -= size or 0
         if byte_budget < 0:
             break
         chosen.append(companion_id)
+    more = len(chosen) < len(candidates)
     if not chosen:
-        return []
+        return [], more
     result = await uow.session.execute(
         select(InboundEvent)
         .where(
@@ -337,7 +346,7 @@ async def _lock_pending_companions(
         )
         .with_for_update(skip_locked=True)
     )
-    return list(result.scalars())
+    return list(result.scalars()), more
 
 
 async def _touch_channels_of(uow: UnitOfWork, routed: Sequence[_RoutedEvent]) -> None:

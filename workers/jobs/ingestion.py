@@ -9,6 +9,7 @@ from sqlalchemy.exc import DBAPIError
 
 from domain.db.uow import UnitOfWork
 from domain.ingestion import processing
+from domain.ingestion.service import PROCESS_INBOUND_EVENT_JOB
 from domain.triage.ingestion import PipelineTriage, shared_triager
 from workers.jobs.indexing import inbound_job_id
 from workers.runtime import JobContext, RetryableJobError, tenant_job
@@ -29,7 +30,7 @@ COMPANION_EVENTS = 99
 _TRANSIENT_SQLSTATES = frozenset({"40001", "40P01"})
 
 
-@tenant_job("process_inbound_event")
+@tenant_job(PROCESS_INBOUND_EVENT_JOB)
 async def process_inbound_event(
     ctx: JobContext, uow: UnitOfWork, *, event_id: str
 ) -> dict[str, Any]:
@@ -61,7 +62,27 @@ async def process_inbound_event(
             raise RetryableJobError("transient database conflict") from error
         raise
     await _drop_companion_jobs(ctx, outcome.companion_ids)
+    if outcome.more_pending:
+        await _continue_with_pending(ctx, uow.require_scope().tenant_id, event_id)
     return outcome.as_dict()
+
+
+async def _continue_with_pending(ctx: JobContext, tenant_id: uuid.UUID, event_id: str) -> None:
+    """Have another run take the tenant's pending events this one had no room for.
+
+    The run is this job again (its event is done, so it only takes companions) and
+    asks for the next in turn while events are left over: a backlog is worked off
+    even when the receivers shed the events' own jobs under a flood. Each run asks
+    for one more at most, and a run that finds nothing left asks for none. Best
+    effort: the sweeper still finds whatever stays pending.
+    """
+    queue = ctx.get("queue")
+    if queue is None:
+        return
+    try:
+        await queue.enqueue(PROCESS_INBOUND_EVENT_JOB, tenant_id=tenant_id, event_id=event_id)
+    except Exception as error:  # whatever the queue backend raises
+        logger.warning("pending events not handed on: %s", type(error).__name__)
 
 
 async def _drop_companion_jobs(ctx: JobContext, event_ids: Sequence[uuid.UUID]) -> None:

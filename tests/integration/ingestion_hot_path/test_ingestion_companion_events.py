@@ -140,3 +140,34 @@ async def test_the_queued_jobs_of_processed_companions_are_dropped(
         keys = [job_key_prefix + job_id for job_id in (*job_ids, *follow_ups)]
         await redis.delete(queue_name, *keys)
         await redis.aclose()
+
+
+async def test_a_run_that_had_no_room_for_every_pending_event_asks_for_another(
+    app: Starlette, services: Services, agency: Agency, redis_url: str
+) -> None:
+    events = await deliver_updates(app, agency, 5)
+    queue_name = f"parley-test-{uuid.uuid4().hex}"
+    redis = await create_pool(RedisSettings.from_dsn(redis_url))
+    queue = ArqJobQueue(redis, queue_name=queue_name)
+    ctx = {"database": services.database, "job_try": 1, COMPANIONS_CTX_KEY: 2, "queue": queue}
+    try:
+        await process_inbound_event(ctx, tenant_id=str(agency.tenant_id), event_id=str(events[0]))
+        handed_on = [
+            job
+            for job in await redis.queued_jobs(queue_name=queue_name)
+            if job.function == "process_inbound_event"
+        ]
+        assert [job.kwargs["event_id"] for job in handed_on] == [str(events[0])]
+
+        # The next run takes the last two, and asks for no more.
+        outcome = await process_inbound_event(ctx, **handed_on[0].kwargs)
+        assert isinstance(outcome, dict)
+        assert (outcome["status"], outcome["mentions"]) == ("skipped", 2)
+        assert await statuses(services, agency) == [InboundEventStatus.PROCESSED] * 5
+        queued = await redis.queued_jobs(queue_name=queue_name)
+        assert [job.function for job in queued].count("process_inbound_event") == 1
+    finally:
+        queued = await redis.queued_jobs(queue_name=queue_name)
+        leftovers = [job_key_prefix + str(job.job_id) for job in queued]
+        await redis.delete(queue_name, *leftovers)
+        await redis.aclose()

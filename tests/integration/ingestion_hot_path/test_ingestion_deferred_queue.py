@@ -1,12 +1,13 @@
 """Jobs a delivery asks for reach the real queue only when `send` runs (after the response)."""
 
+import asyncio
 import logging
 import uuid
 from typing import Any
 
 import pytest
 
-from api.webhooks.deferred_queue import DeferredJobQueue
+from api.webhooks.deferred_queue import DeferredJobQueue, SendBudget
 
 TENANT = uuid.UUID("6f1d2c3b-0000-4000-8000-000000000001")
 
@@ -68,3 +69,49 @@ async def test_a_failed_enqueue_is_logged_without_content_and_not_raised(
         "job process_inbound_event (inbound:7) not enqueued: ConnectionError"
     ]
     assert deferred.jobs == []
+
+
+class BlockedQueue(RecordingQueue):
+    """Enqueues wait until `release` is set, like a Redis that cannot keep up."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = asyncio.Event()
+
+    async def enqueue(
+        self, job_name: str, *, tenant_id: uuid.UUID, job_id: str | None = None, **kwargs: Any
+    ) -> None:
+        await self.release.wait()
+        await super().enqueue(job_name, tenant_id=tenant_id, job_id=job_id, **kwargs)
+
+
+async def deferred_with_one_job(target: RecordingQueue, number: int) -> DeferredJobQueue:
+    deferred = DeferredJobQueue(target)
+    await deferred.enqueue("process_inbound_event", tenant_id=TENANT, job_id=f"inbound:{number}")
+    return deferred
+
+
+async def test_sends_past_the_budget_are_shed_and_the_budget_comes_back(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    target = BlockedQueue()
+    budget = SendBudget(limit=2)
+    caplog.set_level(logging.WARNING, logger="parley.webhooks")
+
+    first = budget.background(await deferred_with_one_job(target, 1))
+    second = budget.background(await deferred_with_one_job(target, 2))
+    assert first is not None
+    assert second is not None
+    running = [asyncio.create_task(task()) for task in (first, second)]
+    await asyncio.sleep(0)
+
+    # Two sends wait on the queue: the third delivery's job is left for the worker.
+    assert budget.background(await deferred_with_one_job(target, 3)) is None
+    assert (budget.waiting, budget.shed) == (2, 1)
+    assert "not enqueued" in caplog.text
+
+    target.release.set()
+    await asyncio.gather(*running)
+    assert budget.waiting == 0
+    assert [job_id for _, _, job_id, _ in target.enqueued] == ["inbound:1", "inbound:2"]
+    assert budget.background(await deferred_with_one_job(target, 4)) is not None

@@ -67,7 +67,7 @@ async def test_companions_stop_at_the_byte_budget_and_the_rest_stays_pending(
     outcome = await process(pg_database, solvia, events[3], companions=99, budget=3 * size + 10)
 
     assert outcome.status is processing.ProcessingStatus.PROCESSED
-    assert outcome.mentions == 3
+    assert (outcome.mentions, outcome.more_pending) == (3, True)
     pending, processed = InboundEventStatus.PENDING, InboundEventStatus.PROCESSED
     # The oldest companions go first; the one left over waits for its own job.
     assert await statuses(pg_database, solvia, events) == [processed, processed, pending, processed]
@@ -78,7 +78,7 @@ async def test_companions_stop_at_the_count(pg_database: Database, solvia: Solvi
 
     outcome = await process(pg_database, solvia, events[0], companions=1, budget=10**9)
 
-    assert outcome.mentions == 2
+    assert (outcome.mentions, outcome.more_pending) == (2, True)
     pending, processed = InboundEventStatus.PENDING, InboundEventStatus.PROCESSED
     assert await statuses(pg_database, solvia, events) == [processed, processed, pending, pending]
 
@@ -93,3 +93,18 @@ async def test_an_event_bigger_than_the_budget_is_processed_alone(
     assert outcome.mentions == 1
     pending, processed = InboundEventStatus.PENDING, InboundEventStatus.PROCESSED
     assert await statuses(pg_database, solvia, events) == [pending, processed]
+
+
+async def test_a_job_whose_event_is_done_still_takes_the_pending_ones(
+    pg_database: Database, solvia: Solvia
+) -> None:
+    events = await pending_comments(pg_database, solvia, 3)
+    await process(pg_database, solvia, events[0], companions=0, budget=0)
+
+    # Events whose own jobs were never enqueued wait for whichever job runs next.
+    outcome = await process(pg_database, solvia, events[0], companions=99, budget=10**9)
+
+    assert outcome.status is processing.ProcessingStatus.SKIPPED
+    assert (outcome.mentions, set(outcome.companion_ids)) == (2, set(events[1:]))
+    assert not outcome.more_pending
+    assert await statuses(pg_database, solvia, events) == [InboundEventStatus.PROCESSED] * 3
