@@ -17,6 +17,7 @@ from typing import Any
 
 from starlette.background import BackgroundTask
 
+from domain.ingestion.service import PROCESS_INBOUND_EVENT_JOB
 from domain.shared.ports import JobQueue
 
 logger = logging.getLogger("parley.webhooks")
@@ -69,25 +70,33 @@ class SendBudget:
     Under a flood of deliveries the API acknowledges faster than it enqueues (an
     arq enqueue is three Redis round trips), and every waiting send holds its
     request's memory: 50,000 deliveries at full speed took one API process to
-    880 MiB. Past the limit a delivery's jobs are not enqueued at all: its event
-    is committed and pending, and the worker takes it along with the next job
-    it runs (companion events) or the sweeper enqueues it; nothing is lost, the
-    event may only wait longer.
+    880 MiB. Past the limit a delivery's jobs are not enqueued: its event is
+    committed and pending. The budget remembers the last such event of each
+    tenant and, once the sends waiting are down to half the limit, enqueues one
+    catch-up job for it (`catch_up=True`: it takes the tenant's pending events
+    along and hands on to another while some are left). Nothing is lost either
+    way: the sweeper still enqueues whatever stays pending.
     """
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
         self.waiting = 0
         self.shed = 0
+        self._catch_up: dict[uuid.UUID, _Job] = {}
+        self._target: JobQueue | None = None
 
     def background(self, deferred: DeferredJobQueue) -> BackgroundTask | None:
         """A task sending `deferred`'s jobs after the response, or None when `limit`
-        sends are already waiting (counted in `shed`)."""
+        sends are already waiting (counted in `shed`, remembered for catch-up)."""
         if self.waiting >= self.limit:
             if self.shed % SHED_LOG_EVERY == 0:
-                logger.warning("webhook jobs not enqueued, %d sends waiting (left for the worker)",
+                logger.warning("webhook jobs not enqueued, %d sends waiting (caught up later)",
                                self.waiting)  # fmt: skip
             self.shed += 1
+            self._target = deferred.target
+            for job in deferred.jobs:
+                if job.name == CATCH_UP_JOB:
+                    self._catch_up[job.tenant_id] = job
             return None
         self.waiting += 1
         return BackgroundTask(self._send, deferred)
@@ -97,8 +106,25 @@ class SendBudget:
             await deferred.send()
         finally:
             self.waiting -= 1
+        if self._catch_up and self.waiting <= self.limit // 2:
+            await self._send_catch_ups()
+
+    async def _send_catch_ups(self) -> None:
+        jobs, self._catch_up = self._catch_up, {}
+        target = self._target
+        assert target is not None
+        for job in jobs.values():
+            try:
+                await target.enqueue(
+                    job.name, tenant_id=job.tenant_id, job_id=None, **job.kwargs, catch_up=True
+                )
+            except Exception as error:
+                # The events are committed; the sweeper enqueues them again.
+                logger.warning("catch-up job not enqueued: %s", type(error).__name__)
 
 
+#: The job a shed delivery is caught up with (see `SendBudget`).
+CATCH_UP_JOB = PROCESS_INBOUND_EVENT_JOB
 #: Sends one API process lets wait; a few hundred milliseconds of acknowledgements.
 MAX_WAITING_SENDS = 256
 #: A warning for the first shed delivery and then every this many.

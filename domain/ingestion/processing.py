@@ -192,6 +192,7 @@ async def process_inbound_event(
     follow_up: FollowUpQueue | None = None,
     companions: int = 0,
     companion_bytes: int = COMPANION_BYTES_BUDGET,
+    companions_when_done: bool = False,
 ) -> ProcessingOutcome:
     """Turn one stored inbound event into mentions, customers and conversations.
 
@@ -207,9 +208,10 @@ async def process_inbound_event(
     than `companion_bytes` of body, are processed in the same transaction, in arrival
     order, with one `apply_mentions` for all: the per-event cost of a pipeline run is
     shared, and their own jobs later find them processed and skip (the worker drops
-    those jobs from the queue: `companion_ids`). A job whose own event is already done
-    still takes its companions: events whose jobs were never enqueued (the receiver
-    sheds enqueues under a flood) then wait for the next job, not for the sweeper.
+    those jobs from the queue: `companion_ids`). With `companions_when_done` the
+    companions are taken even when the event itself is done (a catch-up run for
+    events whose jobs were never enqueued); `more_pending` says whether pending
+    events were left for lack of room.
     The outcome's status is the requested event's; its counts cover every event
     processed. A failure that is not the event's own (a database error) rolls all of
     them back: they stay pending for their own jobs.
@@ -225,6 +227,8 @@ async def process_inbound_event(
     now = now or utcnow()
     event = await _lock_event(uow, event_id)
     own_pending = event.status is InboundEventStatus.PENDING
+    if not own_pending and not companions_when_done:
+        return ProcessingOutcome(status=ProcessingStatus.SKIPPED)
     events = [event] if own_pending else []
     more_pending = False
     if companions > 0:

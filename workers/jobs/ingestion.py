@@ -32,11 +32,17 @@ _TRANSIENT_SQLSTATES = frozenset({"40001", "40P01"})
 
 @tenant_job(PROCESS_INBOUND_EVENT_JOB)
 async def process_inbound_event(
-    ctx: JobContext, uow: UnitOfWork, *, event_id: str
+    ctx: JobContext, uow: UnitOfWork, *, event_id: str, catch_up: bool = False
 ) -> dict[str, Any]:
     """Process one stored inbound event (the receivers enqueue it as ``inbound:<event_id>``)
     and, on a first attempt, up to `ctx[COMPANIONS_CTX_KEY]` other pending events of the
     tenant.
+
+    With `catch_up` (the receivers ask for it after shedding enqueues under a flood,
+    see `api/webhooks/deferred_queue.py:SendBudget`) the companions are taken even when
+    the event itself is done, and while pending events are left over the job asks for
+    one more catch-up run: events whose own jobs were never enqueued are worked off
+    without waiting for the sweeper.
 
     Idempotent: an event already processed or failed is skipped. A body that cannot be
     parsed fails the event for good (recorded on the event and its channel, never
@@ -55,6 +61,7 @@ async def process_inbound_event(
             triage=triage_service(ctx),
             follow_up=ctx.get("queue"),
             companions=companions,
+            companions_when_done=catch_up,
         )
         await uow.commit()
     except DBAPIError as error:
@@ -62,25 +69,25 @@ async def process_inbound_event(
             raise RetryableJobError("transient database conflict") from error
         raise
     await _drop_companion_jobs(ctx, outcome.companion_ids)
-    if outcome.more_pending:
+    if catch_up and outcome.more_pending:
         await _continue_with_pending(ctx, uow.require_scope().tenant_id, event_id)
     return outcome.as_dict()
 
 
 async def _continue_with_pending(ctx: JobContext, tenant_id: uuid.UUID, event_id: str) -> None:
-    """Have another run take the tenant's pending events this one had no room for.
+    """Have another catch-up run take the tenant's pending events this one had no room
+    for (this job again: its event is done, so it only takes companions).
 
-    The run is this job again (its event is done, so it only takes companions) and
-    asks for the next in turn while events are left over: a backlog is worked off
-    even when the receivers shed the events' own jobs under a flood. Each run asks
-    for one more at most, and a run that finds nothing left asks for none. Best
-    effort: the sweeper still finds whatever stays pending.
+    Each run asks for one more at most, and a run that finds nothing left asks for
+    none. Best effort: the sweeper still finds whatever stays pending.
     """
     queue = ctx.get("queue")
     if queue is None:
         return
     try:
-        await queue.enqueue(PROCESS_INBOUND_EVENT_JOB, tenant_id=tenant_id, event_id=event_id)
+        await queue.enqueue(
+            PROCESS_INBOUND_EVENT_JOB, tenant_id=tenant_id, event_id=event_id, catch_up=True
+        )
     except Exception as error:  # whatever the queue backend raises
         logger.warning("pending events not handed on: %s", type(error).__name__)
 

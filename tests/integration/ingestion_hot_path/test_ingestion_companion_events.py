@@ -142,7 +142,7 @@ async def test_the_queued_jobs_of_processed_companions_are_dropped(
         await redis.aclose()
 
 
-async def test_a_run_that_had_no_room_for_every_pending_event_asks_for_another(
+async def test_a_catch_up_run_that_had_no_room_for_every_pending_event_asks_for_another(
     app: Starlette, services: Services, agency: Agency, redis_url: str
 ) -> None:
     events = await deliver_updates(app, agency, 5)
@@ -151,13 +151,17 @@ async def test_a_run_that_had_no_room_for_every_pending_event_asks_for_another(
     queue = ArqJobQueue(redis, queue_name=queue_name)
     ctx = {"database": services.database, "job_try": 1, COMPANIONS_CTX_KEY: 2, "queue": queue}
     try:
-        await process_inbound_event(ctx, tenant_id=str(agency.tenant_id), event_id=str(events[0]))
+        await process_inbound_event(
+            ctx, tenant_id=str(agency.tenant_id), event_id=str(events[0]), catch_up=True
+        )
         handed_on = [
             job
             for job in await redis.queued_jobs(queue_name=queue_name)
             if job.function == "process_inbound_event"
         ]
-        assert [job.kwargs["event_id"] for job in handed_on] == [str(events[0])]
+        assert [job.kwargs for job in handed_on] == [
+            {"tenant_id": str(agency.tenant_id), "event_id": str(events[0]), "catch_up": True}
+        ]
 
         # The next run takes the last two, and asks for no more.
         outcome = await process_inbound_event(ctx, **handed_on[0].kwargs)

@@ -87,7 +87,9 @@ class BlockedQueue(RecordingQueue):
 
 async def deferred_with_one_job(target: RecordingQueue, number: int) -> DeferredJobQueue:
     deferred = DeferredJobQueue(target)
-    await deferred.enqueue("process_inbound_event", tenant_id=TENANT, job_id=f"inbound:{number}")
+    await deferred.enqueue(
+        "process_inbound_event", tenant_id=TENANT, job_id=f"inbound:{number}", event_id=str(number)
+    )
     return deferred
 
 
@@ -113,5 +115,11 @@ async def test_sends_past_the_budget_are_shed_and_the_budget_comes_back(
     target.release.set()
     await asyncio.gather(*running)
     assert budget.waiting == 0
-    assert [job_id for _, _, job_id, _ in target.enqueued] == ["inbound:1", "inbound:2"]
+    # Once the backlog eased, the shed delivery got a catch-up job (any id).
+    enqueued = [(job_id, kwargs) for _, _, job_id, kwargs in target.enqueued]
+    assert sorted(enqueued, key=str) == [
+        ("inbound:1", {"event_id": "1"}),
+        ("inbound:2", {"event_id": "2"}),
+        (None, {"event_id": "3", "catch_up": True}),
+    ]
     assert budget.background(await deferred_with_one_job(target, 4)) is not None

@@ -40,12 +40,22 @@ async def pending_comments(database: Database, solvia: Solvia, count: int) -> li
 
 
 async def process(
-    database: Database, solvia: Solvia, event_id: uuid.UUID, *, companions: int, budget: int
+    database: Database,
+    solvia: Solvia,
+    event_id: uuid.UUID,
+    *,
+    companions: int,
+    budget: int,
+    when_done: bool = False,
 ) -> processing.ProcessingOutcome:
     scope = TenantScope(solvia.tenant_id)
     async with UnitOfWork(database, actor=TEST_ACTOR, scope=scope) as uow:
         outcome = await processing.process_inbound_event(
-            uow, event_id=event_id, companions=companions, companion_bytes=budget
+            uow,
+            event_id=event_id,
+            companions=companions,
+            companion_bytes=budget,
+            companions_when_done=when_done,
         )
         await uow.commit()
     return outcome
@@ -95,14 +105,18 @@ async def test_an_event_bigger_than_the_budget_is_processed_alone(
     assert await statuses(pg_database, solvia, events) == [pending, processed]
 
 
-async def test_a_job_whose_event_is_done_still_takes_the_pending_ones(
+async def test_a_catch_up_run_whose_event_is_done_still_takes_the_pending_ones(
     pg_database: Database, solvia: Solvia
 ) -> None:
     events = await pending_comments(pg_database, solvia, 3)
     await process(pg_database, solvia, events[0], companions=0, budget=0)
 
-    # Events whose own jobs were never enqueued wait for whichever job runs next.
-    outcome = await process(pg_database, solvia, events[0], companions=99, budget=10**9)
+    # An ordinary run of a done event skips; a catch-up run takes the pending ones.
+    skipped = await process(pg_database, solvia, events[0], companions=99, budget=10**9)
+    assert (skipped.status, skipped.mentions) == (processing.ProcessingStatus.SKIPPED, 0)
+    outcome = await process(
+        pg_database, solvia, events[0], companions=99, budget=10**9, when_done=True
+    )
 
     assert outcome.status is processing.ProcessingStatus.SKIPPED
     assert (outcome.mentions, set(outcome.companion_ids)) == (2, set(events[1:]))
