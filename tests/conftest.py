@@ -9,9 +9,10 @@ when it is not configured; nothing is faked.
 import asyncio
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -72,10 +73,14 @@ def encryption_key() -> str:
 @pytest.fixture(scope="session")
 def services_settings(
     tmp_path_factory: pytest.TempPathFactory, test_environment: TestEnvironment, encryption_key: str
-) -> Settings:
-    """Settings pointing at the real services and the test database."""
+) -> Iterator[Settings]:
+    """Settings pointing at the real services and the test database.
+
+    The session's search indices and templates (all under its own prefix) are
+    removed at the end, so repeated runs do not pile shards up on the node.
+    """
     base = Settings(_env_file=PROJECT_ROOT / ".env")
-    return base.model_copy(
+    settings = base.model_copy(
         update={
             "environment": "test",
             "database_url": _for_this_worker(
@@ -89,6 +94,20 @@ def services_settings(
             "encryption_keys": SecretStr(encryption_key),
         }
     )
+    yield settings
+    if settings.opensearch_url:
+        _remove_search_indices(settings.opensearch_url, settings.search_index_prefix)
+
+
+def _remove_search_indices(url: str, prefix: str) -> None:
+    try:
+        with httpx.Client(base_url=url, timeout=30) as client:
+            client.delete(
+                f"/{prefix}-*", params={"expand_wildcards": "all", "ignore_unavailable": "true"}
+            )
+            client.delete(f"/_index_template/{prefix}-*")
+    except httpx.HTTPError:
+        pass  # The node is away (a test stopped it): nothing to tidy here.
 
 
 @pytest.fixture(scope="session")
