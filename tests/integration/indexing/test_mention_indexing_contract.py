@@ -353,6 +353,20 @@ async def test_a_refused_document_keeps_only_its_own_rows_pending(
     assert await found_ids(database, search_index, place.tenant_id, "erased") == set()
 
 
+async def in_two_lanes(
+    database: Database, search: SearchIndex, place: Place, *, batch_size: int, max_batches: int
+) -> list[IndexingRun]:
+    return await index_due_mentions(
+        database,
+        scope=scope(place.tenant_id),
+        actor=TEST_ACTOR,
+        search=search,
+        batch_size=batch_size,
+        lanes=2,
+        max_batches=max_batches,
+    )
+
+
 async def test_two_lanes_deliver_every_due_row_once_and_stop_when_none_is_left(
     database: Database, search_index: SearchIndex
 ) -> None:
@@ -360,15 +374,7 @@ async def test_two_lanes_deliver_every_due_row_once_and_stop_when_none_is_left(
     texts = [f"parcel number {number}" for number in range(18)]
     ids = await add_mentions(database, place, texts)
 
-    runs = await index_due_mentions(
-        database,
-        scope=scope(place.tenant_id),
-        actor=TEST_ACTOR,
-        search=search_index,
-        batch_size=4,
-        lanes=2,
-        max_batches=100,
-    )
+    runs = await in_two_lanes(database, search_index, place, batch_size=4, max_batches=100)
     await search_index.refresh(MENTIONS_INDEX)
 
     # No row was claimed by both lanes, and every one is done.
@@ -382,15 +388,7 @@ async def test_lanes_stop_at_the_batch_limit(database: Database, search_index: S
     place = await make_place(database, "agency-a", "alpha")
     await add_mentions(database, place, [f"parcel number {number}" for number in range(10)])
 
-    runs = await index_due_mentions(
-        database,
-        scope=scope(place.tenant_id),
-        actor=TEST_ACTOR,
-        search=search_index,
-        batch_size=2,
-        lanes=2,
-        max_batches=3,
-    )
+    runs = await in_two_lanes(database, search_index, place, batch_size=2, max_batches=3)
 
     assert len(runs) <= 4  # a lane checks the limit before each batch
     pending = [row for row in await outbox_rows(database, place.tenant_id) if row.done_at is None]

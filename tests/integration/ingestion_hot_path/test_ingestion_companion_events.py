@@ -2,12 +2,14 @@
 
 import json
 import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
 from arq import create_pool
-from arq.connections import RedisSettings
+from arq.connections import ArqRedis, RedisSettings
 from arq.constants import job_key_prefix
 from sqlalchemy import func, select
 from starlette.applications import Starlette
@@ -104,74 +106,85 @@ async def test_a_retry_processes_its_own_event_alone(
     assert await mention_count(services, agency) == 1
 
 
+@dataclass(frozen=True)
+class OwnQueue:
+    redis: ArqRedis
+    name: str
+    queue: ArqJobQueue
+
+
+@pytest.fixture
+async def own_queue(redis_url: str) -> AsyncIterator[OwnQueue]:
+    """An arq queue of the test's own on the real Redis, emptied at the end."""
+    name = f"parley-test-{uuid.uuid4().hex}"
+    redis = await create_pool(RedisSettings.from_dsn(redis_url))
+    yield OwnQueue(redis, name, ArqJobQueue(redis, queue_name=name))
+    queued = await redis.queued_jobs(queue_name=name)
+    await redis.delete(name, *(job_key_prefix + str(job.job_id) for job in queued))
+    await redis.aclose()
+
+
+def job_context(services: Services, own_queue: OwnQueue) -> dict[str, Any]:
+    return {
+        "database": services.database,
+        "job_try": 1,
+        COMPANIONS_CTX_KEY: 2,
+        "queue": own_queue.queue,
+    }
+
+
 async def test_the_queued_jobs_of_processed_companions_are_dropped(
-    app: Starlette, services: Services, agency: Agency, redis_url: str
+    app: Starlette, services: Services, agency: Agency, own_queue: OwnQueue
 ) -> None:
     events = await deliver_updates(app, agency, 4)
-    queue_name = f"parley-test-{uuid.uuid4().hex}"
-    redis = await create_pool(RedisSettings.from_dsn(redis_url))
-    queue = ArqJobQueue(redis, queue_name=queue_name)
     job_ids = [inbound_job_id(event_id) for event_id in events]
-    try:
-        for event_id, job_id in zip(events, job_ids, strict=True):
-            await queue.enqueue(
-                "process_inbound_event",
-                tenant_id=agency.tenant_id,
-                job_id=job_id,
-                event_id=str(event_id),
-            )
-        ctx = {"database": services.database, "job_try": 1, COMPANIONS_CTX_KEY: 2, "queue": queue}
+    for event_id, job_id in zip(events, job_ids, strict=True):
+        await own_queue.queue.enqueue(
+            "process_inbound_event",
+            tenant_id=agency.tenant_id,
+            job_id=job_id,
+            event_id=str(event_id),
+        )
 
-        # The job of the first event runs, taking the next two along; the last is left.
-        await process_inbound_event(ctx, tenant_id=str(agency.tenant_id), event_id=str(events[0]))
+    # The job of the first event runs, taking the next two along; the last is left.
+    await process_inbound_event(
+        job_context(services, own_queue), tenant_id=str(agency.tenant_id), event_id=str(events[0])
+    )
 
-        queued = {job_id.decode() for job_id in await redis.zrange(queue_name, 0, -1)}
-        # (Indexing and realtime publishing were requested too.)
-        assert {job_id for job_id in queued if job_id.startswith("inbound:")} == {
-            job_ids[0],
-            job_ids[3],
-        }
-        # Their data expires within a minute instead of arq's day.
-        ttls = [await redis.pttl(job_key_prefix + job_id) for job_id in job_ids]
-        assert [ttl <= 60_000 for ttl in ttls] == [False, True, True, False]
-        assert min(ttls) > 0
-    finally:
-        follow_ups = [f"index:{agency.tenant_id}", f"realtime:{agency.tenant_id}"]
-        keys = [job_key_prefix + job_id for job_id in (*job_ids, *follow_ups)]
-        await redis.delete(queue_name, *keys)
-        await redis.aclose()
+    queued = {job_id.decode() for job_id in await own_queue.redis.zrange(own_queue.name, 0, -1)}
+    # (Indexing and realtime publishing were requested too.)
+    assert {job_id for job_id in queued if job_id.startswith("inbound:")} == {
+        job_ids[0],
+        job_ids[3],
+    }
+    # Their data expires within a minute instead of arq's day.
+    ttls = [await own_queue.redis.pttl(job_key_prefix + job_id) for job_id in job_ids]
+    assert [ttl <= 60_000 for ttl in ttls] == [False, True, True, False]
+    assert min(ttls) > 0
 
 
 async def test_a_catch_up_run_that_had_no_room_for_every_pending_event_asks_for_another(
-    app: Starlette, services: Services, agency: Agency, redis_url: str
+    app: Starlette, services: Services, agency: Agency, own_queue: OwnQueue
 ) -> None:
     events = await deliver_updates(app, agency, 5)
-    queue_name = f"parley-test-{uuid.uuid4().hex}"
-    redis = await create_pool(RedisSettings.from_dsn(redis_url))
-    queue = ArqJobQueue(redis, queue_name=queue_name)
-    ctx = {"database": services.database, "job_try": 1, COMPANIONS_CTX_KEY: 2, "queue": queue}
-    try:
-        await process_inbound_event(
-            ctx, tenant_id=str(agency.tenant_id), event_id=str(events[0]), catch_up=True
-        )
-        handed_on = [
-            job
-            for job in await redis.queued_jobs(queue_name=queue_name)
-            if job.function == "process_inbound_event"
-        ]
-        assert [job.kwargs for job in handed_on] == [
-            {"tenant_id": str(agency.tenant_id), "event_id": str(events[0]), "catch_up": True}
-        ]
+    ctx = job_context(services, own_queue)
 
-        # The next run takes the last two, and asks for no more.
-        outcome = await process_inbound_event(ctx, **handed_on[0].kwargs)
-        assert isinstance(outcome, dict)
-        assert (outcome["status"], outcome["mentions"]) == ("skipped", 2)
-        assert await statuses(services, agency) == [InboundEventStatus.PROCESSED] * 5
-        queued = await redis.queued_jobs(queue_name=queue_name)
-        assert [job.function for job in queued].count("process_inbound_event") == 1
-    finally:
-        queued = await redis.queued_jobs(queue_name=queue_name)
-        leftovers = [job_key_prefix + str(job.job_id) for job in queued]
-        await redis.delete(queue_name, *leftovers)
-        await redis.aclose()
+    await process_inbound_event(
+        ctx, tenant_id=str(agency.tenant_id), event_id=str(events[0]), catch_up=True
+    )
+    handed_on = [
+        job
+        for job in await own_queue.redis.queued_jobs(queue_name=own_queue.name)
+        if job.function == "process_inbound_event"
+    ]
+    assert [job.kwargs for job in handed_on] == [
+        {"tenant_id": str(agency.tenant_id), "event_id": str(events[0]), "catch_up": True}
+    ]
+
+    # The next run takes the last two, and asks for no more.
+    outcome = await process_inbound_event(ctx, **handed_on[0].kwargs)
+    assert isinstance(outcome, dict)
+    assert (outcome["status"], outcome["mentions"]) == ("skipped", 2)
+    assert await statuses(services, agency) == [InboundEventStatus.PROCESSED] * 5
+    queued = await own_queue.redis.queued_jobs(queue_name=own_queue.name)
+    assert [job.function for job in queued].count("process_inbound_event") == 1
