@@ -73,11 +73,10 @@ class ArqJobQueue:
         # key lives until the job finishes, so only a finished run's result is
         # dropped here.
         await self._redis.delete(result_key_prefix + job_id)
-        await self._redis.enqueue_job(
+        await self.enqueue(
             job_name,
-            tenant_id=str(tenant_id),
-            _job_id=job_id,
-            _queue_name=self._queue_name,
+            tenant_id=tenant_id,
+            job_id=job_id,
             _defer_until=datetime.now(UTC) - FOLLOW_UP_HEAD_START,
             # arq derives the expiry from the score; a job moved back in time
             # keeps the usual day to be started in.

@@ -82,8 +82,8 @@ class SendBudget:
         self.limit = limit
         self.waiting = 0
         self.shed = 0
-        self._catch_up: dict[uuid.UUID, _Job] = {}
-        self._target: JobQueue | None = None
+        #: Per tenant, the last shed process job and the queue it was meant for.
+        self._catch_up: dict[uuid.UUID, tuple[JobQueue, _Job]] = {}
 
     def background(self, deferred: DeferredJobQueue) -> BackgroundTask | None:
         """A task sending `deferred`'s jobs after the response, or None when `limit`
@@ -93,10 +93,9 @@ class SendBudget:
                 logger.warning("webhook jobs not enqueued, %d sends waiting (caught up later)",
                                self.waiting)  # fmt: skip
             self.shed += 1
-            self._target = deferred.target
             for job in deferred.jobs:
-                if job.name == CATCH_UP_JOB:
-                    self._catch_up[job.tenant_id] = job
+                if job.name == PROCESS_INBOUND_EVENT_JOB:
+                    self._catch_up[job.tenant_id] = (deferred.target, job)
             return None
         self.waiting += 1
         return BackgroundTask(self._send, deferred)
@@ -111,9 +110,7 @@ class SendBudget:
 
     async def _send_catch_ups(self) -> None:
         jobs, self._catch_up = self._catch_up, {}
-        target = self._target
-        assert target is not None
-        for job in jobs.values():
+        for target, job in jobs.values():
             try:
                 await target.enqueue(
                     job.name, tenant_id=job.tenant_id, job_id=None, **job.kwargs, catch_up=True
@@ -123,8 +120,6 @@ class SendBudget:
                 logger.warning("catch-up job not enqueued: %s", type(error).__name__)
 
 
-#: The job a shed delivery is caught up with (see `SendBudget`).
-CATCH_UP_JOB = PROCESS_INBOUND_EVENT_JOB
 #: Sends one API process lets wait; a few hundred milliseconds of acknowledgements.
 MAX_WAITING_SENDS = 256
 #: A warning for the first shed delivery and then every this many.

@@ -8,36 +8,24 @@ from pathlib import Path
 
 import httpx
 import pytest
-from pydantic import SecretStr
 
 from api.app import create_app
-from api.cli import embedded_settings
-from api.services import Services, build_services
+from api.services import Services
 from domain.authz.policy import Role, scopes_for_role
 from domain.channels.models import ChannelHealth
 from domain.channels.repository import ChannelRepository
 from domain.db.uow import UnitOfWork
 from domain.demo.seed import seed_demo
-from domain.settings import Settings
 from domain.shared.tenancy import TenantScope
-from migrations import runner
+from tests.embedded import embedded_services
 from tests.factories import TEST_ACTOR
-from workers.main import in_process_queue
 from workers.queue import InProcessJobQueue
 
 
 @pytest.fixture
 async def embedded(tmp_path: Path, encryption_key: str) -> AsyncIterator[Services]:
-    base = Settings(_env_file=None, encryption_keys=SecretStr(encryption_key))
-    settings = embedded_settings(base, tmp_path)
-    await runner.upgrade_in_thread(settings.resolved_owner_database_url())
-    services = build_services(settings, queue=None)
-    services.queue = in_process_queue(
-        {"settings": settings, "database": services.database, "search": services.search}
-    )
-    await services.search.ensure_ready()
-    yield services
-    await services.aclose()
+    async with embedded_services(tmp_path, encryption_key, in_process_jobs=True) as services:
+        yield services
 
 
 async def test_viewer_query_works_on_sqlite(embedded: Services) -> None:

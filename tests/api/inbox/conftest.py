@@ -10,20 +10,17 @@ from typing import Any
 
 import httpx
 import pytest
-from pydantic import SecretStr
 
-from api.cli import embedded_settings
 from api.graphql.ids import to_global_id
-from api.services import Services, build_services
+from api.services import Services
 from domain.authz.policy import Role, scopes_for_role
 from domain.conversations.models import Conversation, ConversationKind, ConversationStatus
 from domain.customers.models import Customer, CustomerIdentity
 from domain.db.session import Database
 from domain.db.uow import UnitOfWork
 from domain.mentions.models import Mention, MentionDirection, TriageStatus
-from domain.settings import Settings
 from domain.shared.tenancy import TenantScope
-from migrations import runner
+from tests.embedded import embedded_services
 from tests.factories import TEST_ACTOR, make_brand, make_channel, make_member, make_tenant
 
 BASE_TIME = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
@@ -243,11 +240,5 @@ def gid(type_name: str, object_id: uuid.UUID) -> str:
 
 @pytest.fixture
 async def embedded(tmp_path: Path, encryption_key: str) -> AsyncIterator[Services]:
-    """Services of the embedded default (SQLite, FTS5) on a fresh, migrated data folder."""
-    base = Settings(_env_file=None, encryption_keys=SecretStr(encryption_key))
-    settings = embedded_settings(base, tmp_path)
-    await runner.upgrade_in_thread(settings.resolved_owner_database_url())
-    services = build_services(settings, queue=None)
-    await services.search.ensure_ready()
-    yield services
-    await services.aclose()
+    async with embedded_services(tmp_path, encryption_key) as services:
+        yield services

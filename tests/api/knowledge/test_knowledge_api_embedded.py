@@ -7,22 +7,19 @@ from typing import Any
 
 import httpx
 import pytest
-from pydantic import SecretStr
 
 from api.app import create_app
-from api.cli import embedded_settings
-from api.services import Services, build_services
+from api.services import Services
 from domain.authz.policy import Role, scopes_for_role
 from domain.conversations.models import Conversation, ConversationKind, ConversationStatus
 from domain.customers.models import Customer
 from domain.db.uow import UnitOfWork
 from domain.knowledge.service import deliver_qna_index
 from domain.mentions.models import Mention, MentionDirection
-from domain.settings import Settings
 from domain.shared.clock import utcnow
 from domain.shared.tenancy import TenantScope
-from migrations import runner
 from tests.api.knowledge.conftest import CREATE_ENTRY, DECIDE, SUBMIT_VERSION, gid
+from tests.embedded import embedded_services
 from tests.factories import TEST_ACTOR, make_brand, make_channel, make_member, make_tenant
 
 LIST = """
@@ -51,13 +48,8 @@ query($input: ToneCheckInput!) {
 
 @pytest.fixture
 async def embedded(tmp_path: Path, encryption_key: str) -> AsyncIterator[Services]:
-    base = Settings(_env_file=None, encryption_keys=SecretStr(encryption_key))
-    settings = embedded_settings(base, tmp_path)
-    await runner.upgrade_in_thread(settings.resolved_owner_database_url())
-    services = build_services(settings, queue=None)
-    await services.search.ensure_ready()
-    yield services
-    await services.aclose()
+    async with embedded_services(tmp_path, encryption_key) as services:
+        yield services
 
 
 async def _thread(services: Services, tenant_id: uuid.UUID, brand_id: uuid.UUID) -> uuid.UUID:

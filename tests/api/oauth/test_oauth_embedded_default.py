@@ -7,14 +7,10 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
-from pydantic import SecretStr
 
 from api.app import create_app
-from api.cli import embedded_settings
-from api.services import Services, build_services
+from api.services import Services
 from domain.authz.policy import Role
-from domain.settings import Settings
-from migrations import runner
 from tests.api.oauth.conftest import (
     BASE_URL,
     REDIRECT_URI,
@@ -24,6 +20,7 @@ from tests.api.oauth.conftest import (
     make_password_member,
     query_of,
 )
+from tests.embedded import embedded_services
 from tests.factories import make_brand, make_tenant
 
 VERIFIER = "e" * 64
@@ -31,12 +28,8 @@ VERIFIER = "e" * 64
 
 @pytest.fixture
 async def embedded(tmp_path: Path, encryption_key: str) -> AsyncIterator[Services]:
-    base = Settings(_env_file=None, encryption_keys=SecretStr(encryption_key))
-    settings = embedded_settings(base, tmp_path)
-    await runner.upgrade_in_thread(settings.resolved_owner_database_url())
-    services = build_services(settings, queue=None)
-    yield services
-    await services.aclose()
+    async with embedded_services(tmp_path, encryption_key) as services:
+        yield services
 
 
 async def test_code_flow_refresh_reuse_and_revocation_on_sqlite(embedded: Services) -> None:

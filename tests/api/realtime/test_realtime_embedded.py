@@ -6,23 +6,19 @@ from pathlib import Path
 
 import httpx
 import pytest
-from pydantic import SecretStr
 from websockets.asyncio.client import connect
 
 from api.app import create_app
-from api.cli import embedded_settings
 from api.graphql.ids import to_global_id
-from api.services import Services, build_services
+from api.services import Services
 from domain.authz.policy import Role, scopes_for_role
 from domain.realtime.broker import local_broker
 from domain.realtime.service import inbox_channel
-from domain.settings import Settings
-from migrations import runner
 from tests.api.realtime.conftest import SUBPROTOCOL, GraphQLSocket, served
+from tests.embedded import embedded_services
 from tests.factories import make_member
 from tests.integration.faults.fault_scenario import telegram_bodies
 from tests.integration.webhooks.webhook_scenario import TELEGRAM_SECRET, build_agency
-from workers.main import in_process_queue
 from workers.queue import InProcessJobQueue
 
 OPERATIONS = Path(__file__).resolve().parents[3] / "frontend_contract" / "operations"
@@ -31,16 +27,10 @@ INBOX_EVENTS = (OPERATIONS / "InboxEvents.graphql").read_text()
 
 @pytest.fixture
 async def embedded(tmp_path: Path, encryption_key: str) -> AsyncIterator[Services]:
-    base = Settings(_env_file=None, encryption_keys=SecretStr(encryption_key))
-    settings = embedded_settings(base, tmp_path).model_copy(update={"triage_enabled": False})
-    await runner.upgrade_in_thread(settings.resolved_owner_database_url())
-    services = build_services(settings, queue=None)
-    services.queue = in_process_queue(
-        {"settings": settings, "database": services.database, "search": services.search}
-    )
-    await services.search.ensure_ready()
-    yield services
-    await services.aclose()
+    async with embedded_services(
+        tmp_path, encryption_key, in_process_jobs=True, triage_enabled=False
+    ) as services:
+        yield services
 
 
 async def test_a_webhook_reaches_a_subscriber_through_the_in_process_broker(

@@ -11,12 +11,10 @@ from typing import Any
 
 import httpx
 import pytest
-from pydantic import SecretStr
 
 from api.app import create_app
-from api.cli import embedded_settings
 from api.graphql.ids import to_global_id
-from api.services import Services, build_services
+from api.services import Services
 from domain.authz.policy import Role, scopes_for_role
 from domain.channels.models import ChannelKind
 from domain.channels.service import create_channel
@@ -24,12 +22,10 @@ from domain.conversations.models import Conversation, ConversationKind, Conversa
 from domain.customers.models import Customer
 from domain.db.uow import UnitOfWork
 from domain.mentions.models import Mention, MentionDirection
-from domain.settings import Settings
 from domain.shared.clock import utcnow
 from domain.shared.tenancy import TenantScope
-from migrations import runner
+from tests.embedded import embedded_services
 from tests.factories import TEST_ACTOR, make_brand, make_member, make_tenant
-from workers.main import in_process_queue
 from workers.queue import InProcessJobQueue
 
 REPLY = "id status text attempts lastError"
@@ -56,15 +52,8 @@ TEXT = "Thank you for your patience: the parcel left our warehouse today, tracki
 
 @pytest.fixture
 async def embedded(tmp_path: Path, encryption_key: str) -> AsyncIterator[Services]:
-    base = Settings(_env_file=None, encryption_keys=SecretStr(encryption_key))
-    settings = embedded_settings(base, tmp_path)
-    await runner.upgrade_in_thread(settings.resolved_owner_database_url())
-    services = build_services(settings, queue=None)
-    services.queue = in_process_queue(
-        {"settings": settings, "database": services.database, "search": services.search}
-    )
-    yield services
-    await services.aclose()
+    async with embedded_services(tmp_path, encryption_key, in_process_jobs=True) as services:
+        yield services
 
 
 async def a_thread(services: Services) -> tuple[uuid.UUID, uuid.UUID, uuid.UUID]:

@@ -5,14 +5,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from pydantic import SecretStr
 
 from api.app import create_app
-from api.cli import embedded_settings
-from api.services import Services, build_services
+from api.services import Services
 from domain.ingestion.models import InboundEventStatus
-from domain.settings import Settings
-from migrations import runner
+from tests.embedded import embedded_services
 from tests.integration.webhooks.webhook_scenario import (
     build_agency,
     deliver,
@@ -20,22 +17,13 @@ from tests.integration.webhooks.webhook_scenario import (
     stored_events,
 )
 from tests.unit.channels.webhook_fixture_manifests import fixture, fixtures
-from workers.main import in_process_queue
 from workers.queue import InProcessJobQueue
 
 
 @pytest.fixture
 async def embedded(tmp_path: Path, encryption_key: str) -> AsyncIterator[Services]:
-    base = Settings(_env_file=None, encryption_keys=SecretStr(encryption_key))
-    settings = embedded_settings(base, tmp_path)
-    await runner.upgrade_in_thread(settings.resolved_owner_database_url())
-    services = build_services(settings, queue=None)
-    services.queue = in_process_queue(
-        {"settings": settings, "database": services.database, "search": services.search}
-    )
-    await services.search.ensure_ready()
-    yield services
-    await services.aclose()
+    async with embedded_services(tmp_path, encryption_key, in_process_jobs=True) as services:
+        yield services
 
 
 @pytest.fixture
