@@ -278,20 +278,52 @@ def cpu_seconds(pids: list[int]) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
-def cpu_of(api_pid: int, worker_pid: int) -> tuple[float, float]:
-    return cpu_seconds(process_tree(api_pid)), cpu_seconds([worker_pid])
+def processes_named(*names: str) -> list[int]:
+    """Pids whose command name is one of `names` (the local services' processes)."""
+    found = []
+    for comm in Path("/proc").glob("[0-9]*/comm"):
+        with contextlib.suppress(OSError):
+            if comm.read_text().strip() in names:
+                found.append(int(comm.parent.name))
+    return found
+
+
+SERVICE_PROCESSES = {"postgres": ("postgres",), "opensearch": ("java",), "redis": ("redis-server",)}
+
+
+def services_cpu() -> dict[str, float]:
+    """CPU seconds used so far by each local service (all its processes on this machine)
+    and by this script, the load generator."""
+    used = {name: cpu_seconds(processes_named(*comms)) for name, comms in SERVICE_PROCESSES.items()}
+    used["client"] = cpu_seconds([os.getpid()])
+    return used
+
+
+def cpu_of(api_pid: int, worker_pids: list[int]) -> tuple[float, float, dict[str, float]]:
+    return cpu_seconds(process_tree(api_pid)), cpu_seconds(worker_pids), services_cpu()
 
 
 def cpu_per_mention(
-    label: str, before: tuple[float, float], api_pid: int, worker_pid: int, count: int
+    label: str,
+    before: tuple[float, float, dict[str, float]],
+    api_pid: int,
+    worker_pids: list[int],
+    count: int,
 ) -> dict[str, float]:
-    """CPU ms per mention of the API and the worker since `before` (PostgreSQL and
-    OpenSearch not included): what bounds the rate on a machine with free cores."""
-    api_now, worker_now = cpu_of(api_pid, worker_pid)
-    return {
-        f"{label}_api_cpu_ms_per_mention": round((api_now - before[0]) * 1000 / count, 3),
-        f"{label}_worker_cpu_ms_per_mention": round((worker_now - before[1]) * 1000 / count, 3),
+    """CPU ms per mention of the API, the worker and each local service since `before`:
+    on a machine with two cores their sum bounds the rate at 2,000 / sum per second."""
+    api_now, worker_now, services_now = cpu_of(api_pid, worker_pids)
+    used = {
+        "api": api_now - before[0],
+        "worker": worker_now - before[1],
+        **{name: services_now[name] - before[2][name] for name in services_now},
     }
+    figures = {
+        f"{label}_{name}_cpu_ms_per_mention": round(seconds * 1000 / count, 3)
+        for name, seconds in used.items()
+    }
+    figures[f"{label}_total_cpu_ms_per_mention"] = round(sum(used.values()) * 1000 / count, 3)
+    return figures
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -352,6 +384,7 @@ async def run(
     ack_requests: int = 2000,
     ack_rate: float = 200.0,
     api_workers: int = 1,
+    worker_processes: int = 1,
     batch_size: int = 100,
     triage: bool = False,
     profile_api: Path | None = None,
@@ -409,6 +442,16 @@ async def run(
         )  # fmt: skip
 
     worker: asyncio.subprocess.Process | None = None if ack_worker_paused else await start_worker()
+    # More `parley worker` processes where asked (each takes jobs from the same queue);
+    # not with --ack-worker-paused, which measures the receiver alone.
+    extra_workers = (
+        [] if worker is None else [await start_worker() for _ in range(worker_processes - 1)]
+    )
+
+    def worker_pids() -> list[int]:
+        assert worker is not None
+        return [worker.pid, *(extra.pid for extra in extra_workers)]
+
     live = OpenSearchIndex(create_opensearch_client(base.opensearch_url), prefix=prefix)
     raw: AsyncOpenSearch = create_opensearch_client(base.opensearch_url)
     results: dict[str, Any] = {
@@ -416,6 +459,7 @@ async def run(
         "triage": triage,
         "api_workers": api_workers,
         "ack_worker_paused": ack_worker_paused,
+        "worker_processes": worker_processes,
         "ack_warm_up": ack_warm_up,
     }
     url = f"http://127.0.0.1:{api_port}{agency.telegram_url}"
@@ -441,7 +485,7 @@ async def run(
                 assert worker is not None
                 # (3) end to end: every webhook acknowledged, processed and searchable.
                 corpus = [(body, HEADERS) for body in bodies(texts, 0, count)]
-                cpu_before = cpu_of(api.pid, worker.pid)
+                cpu_before = cpu_of(api.pid, worker_pids())
                 start = time.perf_counter()
                 await post_all(api_port, path, corpus, parallel=32)
                 acked = time.perf_counter() - start
@@ -449,7 +493,7 @@ async def run(
                 await wait_for(lambda: indexed(delivered), limit_s=1200, pause=0.5)
                 elapsed = time.perf_counter() - start
                 results.update(
-                    cpu_per_mention("end_to_end", cpu_before, api.pid, worker.pid, count)
+                    cpu_per_mention("end_to_end", cpu_before, api.pid, worker_pids(), count)
                 )
                 results["end_to_end_mentions_per_s"] = round(count / elapsed, 1)
                 results["end_to_end_acknowledge_all_s"] = round(acked, 2)
@@ -464,14 +508,16 @@ async def run(
                 delivered += 20
                 await wait_for(lambda: indexed(delivered), limit_s=120, pause=0.2)
                 batches = meta_batches(texts, 0, count, batch_size)
-                cpu_before = cpu_of(api.pid, worker.pid)
+                cpu_before = cpu_of(api.pid, worker_pids())
                 start = time.perf_counter()
                 await post_all(api_port, agency.meta_url, batches, parallel=8)
                 acked = time.perf_counter() - start
                 delivered += count
                 await wait_for(lambda: indexed(delivered), limit_s=1200, pause=0.25)
                 elapsed = time.perf_counter() - start
-                results.update(cpu_per_mention("batched", cpu_before, api.pid, worker.pid, count))
+                results.update(
+                    cpu_per_mention("batched", cpu_before, api.pid, worker_pids(), count)
+                )
                 results["batched_webhooks"] = len(batches)
                 results["batched_entries_per_webhook"] = batch_size
                 results["batched_end_to_end_mentions_per_s"] = round(count / elapsed, 1)
@@ -547,7 +593,7 @@ async def run(
                 results["searchable_s_p95"] = round(percentile(searchable, 0.95), 2)
         results["api_peak_rss_mib"] = peak_rss_mib(api.pid)
         if worker is not None:
-            results["worker_peak_rss_mib"] = peak_rss_mib(worker.pid)
+            results["worker_peak_rss_mib"] = max(peak_rss_mib(pid) for pid in worker_pids())
     finally:
         for process, profiled in ((api, profile_api), (worker, profile_worker)):
             if process is not None and profiled and process.returncode is None:
@@ -555,7 +601,7 @@ async def run(
                 process.send_signal(signal.SIGINT)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(process.wait(), timeout=30)
-        for process in (api, worker, redis):
+        for process in (api, worker, *extra_workers, redis):
             if process is None:
                 continue
             if process.returncode is None:
@@ -640,6 +686,9 @@ def main() -> None:
     parser.add_argument("--ack-rate", type=float, default=200.0, help="requests/s offered")
     parser.add_argument("--api-workers", type=int, default=1, help="`parley serve --workers`")
     parser.add_argument(
+        "--worker-processes", type=int, default=1, help="`parley worker` processes to run"
+    )
+    parser.add_argument(
         "--batch-size", type=int, default=1000, help="entries per Meta webhook (Meta sends <= 1000)"
     )
     parser.add_argument("--triage", action="store_true", help="run the worker with triage")
@@ -671,6 +720,7 @@ def main() -> None:
             ack_requests=options.ack_requests,
             ack_rate=options.ack_rate,
             api_workers=options.api_workers,
+            worker_processes=options.worker_processes,
             batch_size=options.batch_size,
             triage=options.triage,
             profile_api=options.profile_api,

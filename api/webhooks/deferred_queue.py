@@ -12,13 +12,13 @@ again: nothing accepted is lost.
 
 import logging
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from starlette.background import BackgroundTask
 
 from domain.ingestion.service import PROCESS_INBOUND_EVENT_JOB
-from domain.shared.ports import JobQueue
+from domain.shared.ports import JobQueue, JoiningJobQueue
 
 logger = logging.getLogger("parley.webhooks")
 
@@ -29,11 +29,25 @@ class _Job:
     tenant_id: uuid.UUID
     job_id: str | None
     kwargs: dict[str, Any]
+    #: Set for `enqueue_or_join`: the group the job may join.
+    group: str | None = None
+
+    async def send_to(self, target: JobQueue) -> None:
+        """Enqueue on `target`: joined to the group where the target can join."""
+        if self.group is not None and isinstance(target, JoiningJobQueue):
+            await target.enqueue_or_join(
+                self.name, tenant_id=self.tenant_id, group=self.group, **self.kwargs
+            )
+        else:
+            await target.enqueue(
+                self.name, tenant_id=self.tenant_id, job_id=self.job_id, **self.kwargs
+            )
 
 
 @dataclass(slots=True)
 class DeferredJobQueue:
-    """A `JobQueue` that only records; `send` hands the records to the real queue."""
+    """A `JoiningJobQueue` that only records; `send` hands the records to the real queue
+    (joins where the real queue cannot join become plain enqueues)."""
 
     target: JobQueue
     jobs: list[_Job] = field(default_factory=list)
@@ -42,6 +56,13 @@ class DeferredJobQueue:
         self, job_name: str, *, tenant_id: uuid.UUID, job_id: str | None = None, **kwargs: Any
     ) -> None:
         self.jobs.append(_Job(job_name, tenant_id, job_id, kwargs))
+
+    async def enqueue_or_join(
+        self, job_name: str, *, tenant_id: uuid.UUID, group: str, **kwargs: Any
+    ) -> bool:
+        """Record the job; whether it joins another is known only when `send` runs."""
+        self.jobs.append(_Job(job_name, tenant_id, None, kwargs, group))
+        return True
 
     async def ping(self) -> bool:
         return await self.target.ping()
@@ -54,9 +75,7 @@ class DeferredJobQueue:
         jobs, self.jobs = self.jobs, []
         for job in jobs:
             try:
-                await self.target.enqueue(
-                    job.name, tenant_id=job.tenant_id, job_id=job.job_id, **job.kwargs
-                )
+                await job.send_to(self.target)
             except Exception as error:
                 # The event is committed and acknowledged; the sweeper enqueues it again.
                 logger.warning(
@@ -67,9 +86,9 @@ class DeferredJobQueue:
 class SendBudget:
     """How many `DeferredJobQueue.send`s may wait in this process at once.
 
-    Under a flood of deliveries the API acknowledges faster than it enqueues (an
-    arq enqueue is three Redis round trips), and every waiting send holds its
-    request's memory: 50,000 deliveries at full speed took one API process to
+    Under a flood of deliveries the API acknowledges faster than it enqueues (a
+    join is one Redis round trip, a plain arq enqueue three), and every waiting send
+    holds its request's memory: 50,000 deliveries at full speed took one API process to
     880 MiB. Past the limit a delivery's jobs are not enqueued: its event is
     committed and pending. The budget remembers the last such event of each
     tenant and, once the sends waiting are down to half the limit, enqueues one
@@ -111,10 +130,9 @@ class SendBudget:
     async def _send_catch_ups(self) -> None:
         jobs, self._catch_up = self._catch_up, {}
         for target, job in jobs.values():
+            catch_up = replace(job, job_id=None, kwargs={**job.kwargs, "catch_up": True})
             try:
-                await target.enqueue(
-                    job.name, tenant_id=job.tenant_id, job_id=None, **job.kwargs, catch_up=True
-                )
+                await catch_up.send_to(target)
             except Exception as error:
                 # The events are committed; the sweeper enqueues them again.
                 logger.warning("catch-up job not enqueued: %s", type(error).__name__)

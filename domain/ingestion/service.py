@@ -69,12 +69,17 @@ from domain.ingestion.repository import (
 )
 from domain.shared.errors import ConflictError, NotFoundError, ValidationError
 from domain.shared.ids import new_id
-from domain.shared.ports import JobQueue
+from domain.shared.ports import JobQueue, JoiningJobQueue
 
 logger = logging.getLogger("parley.ingestion")
 
 #: The job that parses a stored event; receivers enqueue it with `tenant_id` and `event_id`.
 PROCESS_INBOUND_EVENT_JOB = "process_inbound_event"
+
+
+def processing_group(tenant_id: uuid.UUID) -> str:
+    """The job group (`JoiningJobQueue`) of a tenant's catch-up processing runs."""
+    return f"inbound-batch:{tenant_id}"
 
 
 class SecretField(StrEnum):
@@ -728,13 +733,26 @@ async def _store(
 
 
 async def _enqueue_processing(queue: JobQueue, tenant_id: uuid.UUID, event_id: uuid.UUID) -> None:
+    """Have the event processed: by a catch-up run of the tenant that has not started
+    yet where the queue can tell (it takes every pending event along, so a burst of
+    deliveries shares a few runs instead of one job each), else by its own job
+    (`inbound:{event_id}`)."""
     try:
-        await queue.enqueue(
-            PROCESS_INBOUND_EVENT_JOB,
-            tenant_id=tenant_id,
-            job_id=f"inbound:{event_id}",
-            event_id=str(event_id),
-        )
+        if isinstance(queue, JoiningJobQueue):
+            await queue.enqueue_or_join(
+                PROCESS_INBOUND_EVENT_JOB,
+                tenant_id=tenant_id,
+                group=processing_group(tenant_id),
+                event_id=str(event_id),
+                catch_up=True,
+            )
+        else:
+            await queue.enqueue(
+                PROCESS_INBOUND_EVENT_JOB,
+                tenant_id=tenant_id,
+                job_id=f"inbound:{event_id}",
+                event_id=str(event_id),
+            )
     except Exception as error:
         # The event is committed and the platform has its answer coming: failing
         # the request now would only bring a redelivery that dedupe drops. The

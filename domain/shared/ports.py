@@ -8,7 +8,7 @@ import uuid
 from collections.abc import AsyncIterator, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 
 class JobQueue(Protocol):
@@ -30,6 +30,23 @@ class JobQueue(Protocol):
 
     async def close(self) -> None:
         """Release connections."""
+        ...
+
+
+@runtime_checkable
+class JoiningJobQueue(JobQueue, Protocol):
+    """A `JobQueue` that can let a caller share a job that has not started yet."""
+
+    async def enqueue_or_join(
+        self, job_name: str, *, tenant_id: uuid.UUID, group: str, **kwargs: Any
+    ) -> bool:
+        """Schedule `job_name(tenant_id=..., **kwargs)` unless a job of `group` is
+        queued and not started; True if one was scheduled.
+
+        Either way a job of the group starts after this call, so it sees what the
+        caller committed before: for jobs that take up whatever is pending (their
+        `kwargs` matter for the first caller only).
+        """
         ...
 
 

@@ -1,14 +1,17 @@
 """Jobs through real Redis and an arq worker in burst mode."""
 
+import asyncio
+import contextlib
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
+from typing import Any
 
 import pytest
-from arq import create_pool
+from arq import create_pool, func
 from arq.connections import ArqRedis, RedisSettings
 from arq.jobs import Job
-from arq.worker import Worker
+from arq.worker import Retry, Worker
 
 from domain.channels.models import ChannelHealth
 from domain.channels.repository import ChannelRepository
@@ -135,3 +138,117 @@ async def test_a_follow_up_job_goes_ahead_of_jobs_already_queued(arq_redis: ArqR
         await arq_redis.delete(queue_name)
         for job_id in ("backlog-1", "backlog-2", f"index:{tenant_id}"):
             await arq_redis.delete(f"arq:job:{job_id}")
+
+
+async def wait_until(check: Callable[[], bool], limit_s: float = 10.0) -> None:
+    deadline = asyncio.get_running_loop().time() + limit_s
+    while not check():
+        assert asyncio.get_running_loop().time() < deadline, "timed out"
+        await asyncio.sleep(0.02)
+
+
+async def test_callers_join_a_group_job_until_a_worker_starts_it(
+    arq_redis: ArqRedis, redis_url: str
+) -> None:
+    queue_name = f"parley-test-{uuid.uuid4().hex}"
+    queue = ArqJobQueue(arq_redis, queue_name=queue_name)
+    tenant_id, group = uuid.uuid4(), f"test-group:{uuid.uuid4().hex}"
+    release = asyncio.Event()
+    runs: list[int] = []
+
+    async def hold(ctx: dict[str, Any], *, tenant_id: str, number: int) -> None:
+        runs.append(number)
+        await release.wait()
+
+    async def call(number: int) -> bool:
+        return await queue.enqueue_or_join("hold", tenant_id=tenant_id, group=group, number=number)
+
+    worker = Worker(
+        functions=[func(hold, name="hold")],
+        redis_settings=RedisSettings.from_dsn(redis_url),
+        queue_name=queue_name,
+        poll_delay=0.02,
+        handle_signals=False,
+    )
+    try:
+        # Nothing started yet: the second caller joins the first one's job.
+        assert [await call(1), await call(2)] == [True, False]
+        assert await arq_redis.zcard(queue_name) == 1
+
+        running = asyncio.create_task(worker.main())
+        await wait_until(lambda: runs == [1])
+        # That job has started (it may have missed what is committed now): the next
+        # caller gets a job of its own, and callers after it join that one.
+        assert [await call(3), await call(4)] == [True, False]
+        await wait_until(lambda: runs == [1, 3])
+        release.set()
+        await wait_until(lambda: worker.jobs_complete == 2)
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+    finally:
+        await worker.close()
+        await arq_redis.delete(queue_name, f"parley:job-group:{group}")
+
+
+async def test_a_discarded_group_job_is_not_joined(arq_redis: ArqRedis) -> None:
+    queue_name = f"parley-test-{uuid.uuid4().hex}"
+    queue = ArqJobQueue(arq_redis, queue_name=queue_name)
+    tenant_id, group = uuid.uuid4(), f"test-group:{uuid.uuid4().hex}"
+    try:
+        assert await queue.enqueue_or_join("hold", tenant_id=tenant_id, group=group) is True
+        (first,) = [job_id.decode() for job_id in await arq_redis.zrange(queue_name, 0, -1)]
+        assert first.startswith(f"{group}:")
+
+        # Another job did its work and dropped it from the queue: it will never run.
+        await queue.discard([first])
+
+        assert await queue.enqueue_or_join("hold", tenant_id=tenant_id, group=group) is True
+        (second,) = [job_id.decode() for job_id in await arq_redis.zrange(queue_name, 0, -1)]
+        assert second != first
+    finally:
+        queued = await arq_redis.zrange(queue_name, 0, -1)
+        await arq_redis.delete(
+            queue_name,
+            f"parley:job-group:{group}",
+            *(f"arq:job:{job_id.decode()}" for job_id in queued),
+        )
+
+
+async def test_a_group_job_waiting_for_its_retry_is_not_joined(
+    arq_redis: ArqRedis, redis_url: str
+) -> None:
+    queue_name = f"parley-test-{uuid.uuid4().hex}"
+    queue = ArqJobQueue(arq_redis, queue_name=queue_name)
+    tenant_id, group = uuid.uuid4(), f"test-group:{uuid.uuid4().hex}"
+
+    async def fail_once(ctx: dict[str, Any], *, tenant_id: str) -> None:
+        raise Retry(defer=60)
+
+    worker = Worker(
+        functions=[func(fail_once, name="fail_once")],
+        redis_settings=RedisSettings.from_dsn(redis_url),
+        queue_name=queue_name,
+        poll_delay=0.02,
+        handle_signals=False,
+    )
+    try:
+        assert await queue.enqueue_or_join("fail_once", tenant_id=tenant_id, group=group)
+        running = asyncio.create_task(worker.main())
+        await wait_until(lambda: worker.jobs_retried == 1)
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+
+        # Queued again, but its retry runs alone (without what joins): a new job.
+        assert await queue.enqueue_or_join("fail_once", tenant_id=tenant_id, group=group)
+        assert await arq_redis.zcard(queue_name) == 2
+    finally:
+        await worker.close()
+        queued = await arq_redis.zrange(queue_name, 0, -1)
+        await arq_redis.delete(
+            queue_name,
+            f"parley:job-group:{group}",
+            *(f"arq:job:{job_id.decode()}" for job_id in queued),
+            *(f"arq:retry:{job_id.decode()}" for job_id in queued),
+        )

@@ -9,7 +9,8 @@ from sqlalchemy.exc import DBAPIError
 
 from domain.db.uow import UnitOfWork
 from domain.ingestion import processing
-from domain.ingestion.service import PROCESS_INBOUND_EVENT_JOB
+from domain.ingestion.service import PROCESS_INBOUND_EVENT_JOB, processing_group
+from domain.shared.ports import JoiningJobQueue
 from domain.triage.ingestion import PipelineTriage, shared_triager
 from workers.jobs.indexing import inbound_job_id
 from workers.runtime import JobContext, RetryableJobError, tenant_job
@@ -38,10 +39,12 @@ async def process_inbound_event(
     and, on a first attempt, up to `ctx[COMPANIONS_CTX_KEY]` other pending events of the
     tenant.
 
-    With `catch_up` (the receivers ask for it after shedding enqueues under a flood,
-    see `api/webhooks/deferred_queue.py:SendBudget`) the companions are taken even when
-    the event itself is done, and while pending events are left over the job asks for
-    one more catch-up run: events whose own jobs were never enqueued are worked off
+    With `catch_up` (how the receivers enqueue on a queue that can join jobs: one such
+    run of the tenant, queued and not yet started, serves every delivery until it
+    starts; see `domain.ingestion.service.processing_group`) the companions are taken
+    even when the event itself is done, and while pending events are left over the job
+    asks for one more catch-up run, as does a retry (which processed its event alone):
+    events that joined this run, or whose own jobs were never enqueued, are worked off
     without waiting for the sweeper.
 
     Idempotent: an event already processed or failed is skipped. A body that cannot be
@@ -69,14 +72,15 @@ async def process_inbound_event(
             raise RetryableJobError("transient database conflict") from error
         raise
     await _drop_companion_jobs(ctx, outcome.companion_ids)
-    if catch_up and outcome.more_pending:
+    if catch_up and (outcome.more_pending or not first_attempt):
         await _continue_with_pending(ctx, uow.require_scope().tenant_id, event_id)
     return outcome.as_dict()
 
 
 async def _continue_with_pending(ctx: JobContext, tenant_id: uuid.UUID, event_id: str) -> None:
     """Have another catch-up run take the tenant's pending events this one had no room
-    for (this job again: its event is done, so it only takes companions).
+    for (this job again: its event is done, so it only takes companions), joining
+    one that has not started yet where the queue can.
 
     Each run asks for one more at most, and a run that finds nothing left asks for
     none. Best effort: the sweeper still finds whatever stays pending.
@@ -85,9 +89,18 @@ async def _continue_with_pending(ctx: JobContext, tenant_id: uuid.UUID, event_id
     if queue is None:
         return
     try:
-        await queue.enqueue(
-            PROCESS_INBOUND_EVENT_JOB, tenant_id=tenant_id, event_id=event_id, catch_up=True
-        )
+        if isinstance(queue, JoiningJobQueue):
+            await queue.enqueue_or_join(
+                PROCESS_INBOUND_EVENT_JOB,
+                tenant_id=tenant_id,
+                group=processing_group(tenant_id),
+                event_id=event_id,
+                catch_up=True,
+            )
+        else:
+            await queue.enqueue(
+                PROCESS_INBOUND_EVENT_JOB, tenant_id=tenant_id, event_id=event_id, catch_up=True
+            )
     except Exception as error:  # whatever the queue backend raises
         logger.warning("pending events not handed on: %s", type(error).__name__)
 

@@ -188,3 +188,56 @@ async def test_a_catch_up_run_that_had_no_room_for_every_pending_event_asks_for_
     assert await statuses(services, agency) == [InboundEventStatus.PROCESSED] * 5
     queued = await own_queue.redis.queued_jobs(queue_name=own_queue.name)
     assert [job.function for job in queued].count("process_inbound_event") == 1
+
+
+async def test_deliveries_join_the_waiting_run_and_it_processes_them_all(
+    app: Starlette, services: Services, agency: Agency, own_queue: OwnQueue
+) -> None:
+    services.queue = own_queue.queue
+
+    events = await deliver_updates(app, agency, 6)
+
+    # The first delivery enqueued a catch-up run; the other five joined it while it waited.
+    (run,) = await own_queue.redis.queued_jobs(queue_name=own_queue.name)
+    assert run.function == "process_inbound_event"
+    assert str(run.job_id).startswith(f"inbound-batch:{agency.tenant_id}:")
+    assert run.kwargs == {
+        "tenant_id": str(agency.tenant_id),
+        "event_id": str(events[0]),
+        "catch_up": True,
+    }
+    ctx = {**job_context(services, own_queue), COMPANIONS_CTX_KEY: 99}
+    outcome = await process_inbound_event(ctx, **run.kwargs)
+
+    assert isinstance(outcome, dict)
+    assert (outcome["status"], outcome["mentions"]) == ("processed", 6)
+    assert await statuses(services, agency) == [InboundEventStatus.PROCESSED] * 6
+    assert await mention_count(services, agency) == 6
+
+
+async def test_a_retried_catch_up_run_processes_its_event_alone_and_hands_on(
+    app: Starlette, services: Services, agency: Agency, own_queue: OwnQueue
+) -> None:
+    events = await deliver_updates(app, agency, 3)
+    ctx = {**job_context(services, own_queue), "job_try": 2}
+
+    outcome = await process_inbound_event(
+        ctx, tenant_id=str(agency.tenant_id), event_id=str(events[0]), catch_up=True
+    )
+
+    assert isinstance(outcome, dict)
+    assert (outcome["status"], outcome["mentions"]) == ("processed", 1)
+    # What joined the run before its failed first attempt is left to the next run.
+    handed_on = [
+        job.kwargs
+        for job in await own_queue.redis.queued_jobs(queue_name=own_queue.name)
+        if job.function == "process_inbound_event"
+    ]
+    assert handed_on == [
+        {"tenant_id": str(agency.tenant_id), "event_id": str(events[0]), "catch_up": True}
+    ]
+    assert await statuses(services, agency) == [
+        InboundEventStatus.PROCESSED,
+        InboundEventStatus.PENDING,
+        InboundEventStatus.PENDING,
+    ]

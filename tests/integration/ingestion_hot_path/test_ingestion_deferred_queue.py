@@ -123,3 +123,61 @@ async def test_sends_past_the_budget_are_shed_and_the_budget_comes_back(
         (None, {"event_id": "3", "catch_up": True}),
     ]
     assert budget.background(await deferred_with_one_job(target, 4)) is not None
+
+
+class JoiningQueue(RecordingQueue):
+    """Records joins apart from plain enqueues."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.joined: list[tuple[str, uuid.UUID, str, dict[str, Any]]] = []
+
+    async def enqueue_or_join(
+        self, job_name: str, *, tenant_id: uuid.UUID, group: str, **kwargs: Any
+    ) -> bool:
+        self.joined.append((job_name, tenant_id, group, kwargs))
+        return True
+
+
+async def test_a_join_reaches_a_queue_that_can_join_and_is_a_plain_enqueue_elsewhere() -> None:
+    joining, plain = JoiningQueue(), RecordingQueue()
+    for target in (joining, plain):
+        deferred = DeferredJobQueue(target)
+        await deferred.enqueue_or_join(
+            "process_inbound_event", tenant_id=TENANT, group="inbound-batch:t", event_id="1"
+        )
+        await deferred.send()
+
+    assert joining.joined == [
+        ("process_inbound_event", TENANT, "inbound-batch:t", {"event_id": "1"})
+    ]
+    assert joining.enqueued == []
+    assert plain.enqueued == [("process_inbound_event", TENANT, None, {"event_id": "1"})]
+
+
+async def test_a_shed_join_comes_back_as_one_catch_up_join() -> None:
+    target = JoiningQueue()
+    budget = SendBudget(limit=0)
+    deferred = DeferredJobQueue(target)
+    await deferred.enqueue_or_join(
+        "process_inbound_event",
+        tenant_id=TENANT,
+        group="inbound-batch:t",
+        event_id="1",
+        catch_up=True,
+    )
+    assert budget.background(deferred) is None
+
+    budget.limit = 2
+    task = budget.background(DeferredJobQueue(target))
+    assert task is not None
+    await task()
+
+    assert target.joined == [
+        (
+            "process_inbound_event",
+            TENANT,
+            "inbound-batch:t",
+            {"event_id": "1", "catch_up": True},
+        )
+    ]

@@ -5,7 +5,6 @@ import asyncio
 import httpx
 import pytest
 from arq.connections import ArqRedis
-from arq.jobs import Job, JobStatus
 
 from api.services import Services
 from tests.integration.webhooks.webhook_scenario import (
@@ -13,6 +12,7 @@ from tests.integration.webhooks.webhook_scenario import (
     deliver,
     load_channel,
     queued_job_ids,
+    queued_processing_runs,
     stored_events,
 )
 from tests.unit.channels.webhook_fixture_manifests import fixture
@@ -36,10 +36,11 @@ async def test_twenty_parallel_copies_store_one_event_and_enqueue_one_job(
     assert [response.status_code for response in responses] == [200] * COPIES
     (event,) = await stored_events(services.database, agency.tenant_id)
     assert event.body == comment.body
-    assert await queued_job_ids(arq_redis, queue_name) == [f"inbound:{event.id}"]
-    assert await Job(f"inbound:{event.id}", arq_redis, _queue_name=queue_name).status() is (
-        JobStatus.queued
-    )
+    # One processing run, waiting to be started.
+    assert await queued_processing_runs(arq_redis, queue_name, agency.tenant_id) == [
+        {"tenant_id": str(agency.tenant_id), "event_id": str(event.id), "catch_up": True}
+    ]
+    assert len(await queued_job_ids(arq_redis, queue_name)) == 1
     page = await load_channel(
         services.database, agency.tenant_id, agency.channel("104729384756120")
     )
@@ -67,6 +68,7 @@ async def test_parallel_copies_of_several_platforms_store_one_event_each(
     assert {response.status_code for response in responses} == {200}
     events = await stored_events(services.database, agency.tenant_id)
     assert sorted(event.source for event in events) == ["telegram", "vk", "x"]
-    assert await queued_job_ids(arq_redis, queue_name) == sorted(
-        f"inbound:{event.id}" for event in events
-    )
+    # The first stored event's run is queued and not started: the others joined it.
+    (run,) = await queued_processing_runs(arq_redis, queue_name, agency.tenant_id)
+    assert run["event_id"] in {str(event.id) for event in events}
+    assert len(await queued_job_ids(arq_redis, queue_name)) == 1

@@ -9,7 +9,6 @@ import hashlib
 import httpx
 import pytest
 from arq.connections import ArqRedis
-from arq.jobs import Job, JobStatus
 
 from api.services import Services
 from domain.ingestion.models import InboundEventStatus
@@ -22,6 +21,7 @@ from tests.integration.webhooks.webhook_scenario import (
     expected_dedupe_key,
     load_channel,
     queued_job_ids,
+    queued_processing_runs,
     stored_events,
 )
 from tests.unit.channels.webhook_fixture_manifests import (
@@ -93,16 +93,11 @@ async def test_a_fixture_is_stored_once_and_enqueued_once(
         assert event.app_id is None
         assert event.channel_id == agency.channel(CHANNEL_ACCOUNTS[item.platform])
 
-    assert await queued_job_ids(arq_redis, queue_name) == [f"inbound:{event.id}"]
-    job = Job(f"inbound:{event.id}", arq_redis, _queue_name=queue_name)
-    assert await job.status() is JobStatus.queued
-    info = await job.info()
-    assert info is not None
-    assert (info.function, info.args, info.kwargs) == (
-        "process_inbound_event",
-        (),
-        {"tenant_id": str(agency.tenant_id), "event_id": str(event.id)},
-    )
+    # One catch-up processing run of the tenant, starting from this event.
+    assert await queued_processing_runs(arq_redis, queue_name, agency.tenant_id) == [
+        {"tenant_id": str(agency.tenant_id), "event_id": str(event.id), "catch_up": True}
+    ]
+    assert len(await queued_job_ids(arq_redis, queue_name)) == 1
 
 
 @pytest.mark.parametrize("item", params(DUPLICATE_FIXTURES))
@@ -123,7 +118,12 @@ async def test_a_redelivery_fixture_stores_and_enqueues_nothing(
     (event,) = await stored_events(services.database, agency.tenant_id)
     assert event.body == original.body
     assert event.dedupe_key == expected_dedupe_key(item.entry["dedupe_keys"])
-    assert await queued_job_ids(arq_redis, queue_name) == [f"inbound:{event.id}"]
+    # The original's run only: the redelivery enqueued nothing.
+    assert [
+        run["event_id"]
+        for run in await queued_processing_runs(arq_redis, queue_name, agency.tenant_id)
+    ] == [str(event.id)]
+    assert len(await queued_job_ids(arq_redis, queue_name)) == 1
 
 
 async def test_a_delivery_marks_the_channels_it_belongs_to(

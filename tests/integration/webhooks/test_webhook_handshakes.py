@@ -18,6 +18,7 @@ from tests.integration.webhooks.webhook_scenario import (
     X_APP_ID,
     Agency,
     queued_job_ids,
+    queued_processing_runs,
     stored_events,
 )
 from tests.unit.channels.webhook_fixture_manifests import fixture, manifest
@@ -143,6 +144,10 @@ async def test_generic_webhook_accepts_fresh_signatures_only(
     assert {(event.source, event.status) for event in events} == {
         ("generic", InboundEventStatus.PENDING)
     }
-    assert await queued_job_ids(arq_redis, queue_name) == sorted(
-        f"inbound:{event.id}" for event in events
-    )
+    # The first accepted delivery's run is queued, not started: the second joined it.
+    first = min(events, key=lambda event: event.received_at)
+    assert [
+        run["event_id"]
+        for run in await queued_processing_runs(arq_redis, queue_name, agency.tenant_id)
+    ] == [str(first.id)]
+    assert len(await queued_job_ids(arq_redis, queue_name)) == 1

@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 from arq.connections import ArqRedis
@@ -20,8 +21,10 @@ from domain.db.session import Database
 from domain.db.uow import UnitOfWork
 from domain.ingestion.models import AppPlatform, InboundEvent
 from domain.ingestion.service import (
+    PROCESS_INBOUND_EVENT_JOB,
     WebhookSource,
     create_platform_app,
+    processing_group,
     register_channel,
     webhook_path,
 )
@@ -167,6 +170,19 @@ async def queued_job_ids(redis: ArqRedis, queue_name: str) -> list[str]:
     """The ids of the jobs waiting in an arq queue."""
     members = await redis.zrange(queue_name, 0, -1)
     return sorted(member.decode() for member in members)
+
+
+async def queued_processing_runs(
+    redis: ArqRedis, queue_name: str, tenant_id: uuid.UUID
+) -> list[dict[str, Any]]:
+    """The keyword arguments of the tenant's processing runs waiting in an arq queue
+    (the receivers enqueue catch-up runs of the tenant's job group)."""
+    group = processing_group(tenant_id)
+    return [
+        job.kwargs
+        for job in await redis.queued_jobs(queue_name=queue_name)
+        if job.function == PROCESS_INBOUND_EVENT_JOB and str(job.job_id).startswith(f"{group}:")
+    ]
 
 
 async def deliver(client: httpx.AsyncClient, agency: Agency, fixture: Fixture) -> httpx.Response:
