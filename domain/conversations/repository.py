@@ -4,10 +4,10 @@ import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import Table, bindparam, insert, select, tuple_, update
+from sqlalchemy import Table, bindparam, insert, select, update
 
 from domain.conversations.models import Conversation, ConversationEvent
-from domain.db.bulk import array_updatable, insert_rows, update_by_id_statement
+from domain.db.bulk import array_updatable, insert_rows, keys_in, update_by_id_statement
 from domain.db.repository import ScopedRepository
 from domain.db.uow import UnitOfWork
 
@@ -72,9 +72,15 @@ class ConversationRepository(ScopedRepository[Conversation]):
                 select(*_COLUMNS)
                 .where(
                     Conversation.tenant_id == self.scope.tenant_id,
-                    tuple_(
-                        Conversation.channel_id, Conversation.thread_key, Conversation.customer_id
-                    ).in_(part),
+                    keys_in(
+                        (
+                            Conversation.channel_id,
+                            Conversation.thread_key,
+                            Conversation.customer_id,
+                        ),
+                        part,
+                        self.dialect,
+                    ),
                 )
                 .order_by(Conversation.id)
                 .with_for_update()
@@ -92,7 +98,7 @@ class ConversationRepository(ScopedRepository[Conversation]):
                 select(*_COLUMNS)
                 .where(
                     Conversation.tenant_id == self.scope.tenant_id,
-                    tuple_(Conversation.channel_id, Conversation.thread_key).in_(part),
+                    keys_in((Conversation.channel_id, Conversation.thread_key), part, self.dialect),
                 )
                 .order_by(Conversation.id)
                 .with_for_update()

@@ -4,11 +4,11 @@ import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import Table, bindparam, func, select, tuple_, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from domain.customers.models import Customer, CustomerIdentity
-from domain.db.bulk import update_by_id_statement
+from domain.db.bulk import keys_in, update_by_id_statement
 from domain.db.repository import ScopedRepository
 from domain.db.uow import UnitOfWork
 
@@ -128,7 +128,11 @@ class CustomerIdentityRepository(ScopedRepository[CustomerIdentity]):
                     CustomerIdentity.display_name,
                 ).where(
                     CustomerIdentity.tenant_id == self.scope.tenant_id,
-                    tuple_(CustomerIdentity.platform, CustomerIdentity.platform_user_id).in_(part),
+                    keys_in(
+                        (CustomerIdentity.platform, CustomerIdentity.platform_user_id),
+                        part,
+                        self.dialect,
+                    ),
                 )
             )
             found.update(((row.platform, row.platform_user_id), row) for row in result)

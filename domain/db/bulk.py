@@ -1,8 +1,9 @@
-"""Bulk writes on PostgreSQL: one statement per chunk instead of one per row.
+"""Bulk statements on PostgreSQL: one statement per chunk instead of one per row.
 
 PostgreSQL runs an executemany UPDATE or INSERT row by row (an executor run each); a
 statement over `unnest` of one array parameter per column writes a whole chunk at
-once, compiled once whatever the chunk's size. SQLite keeps executemany.
+once, compiled once whatever the chunk's size. Lookups by composite keys match the
+keys' `unnest` the same way (`keys_in`). SQLite keeps executemany and literal lists.
 """
 
 import json
@@ -22,6 +23,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    tuple_,
     update,
 )
 from sqlalchemy.dialects import postgresql
@@ -81,7 +83,7 @@ async def insert_rows(
         return
     by_shape: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for row in rows:
-        full = _with_defaults(table, row)
+        full = with_defaults(table, row)
         by_shape.setdefault(tuple(sorted(full)), []).append(full)
     for group in by_shape.values():
         if dialect != "postgresql":
@@ -101,7 +103,8 @@ def insert_rows_statement(
     Each column travels as one array parameter (`unnest`); JSON columns travel as
     text and are cast back, since an array of JSON documents would be flattened (a
     `None` there is SQL NULL). The statement depends only on the columns, so it is
-    compiled once.
+    compiled once; it is PostgreSQL's insert, so callers may add `ON CONFLICT` and
+    `RETURNING`.
     """
     names = sorted(rows[0])
     columns = []
@@ -117,10 +120,31 @@ def insert_rows_statement(
             array = func.unnest(bindparam(f"b_{name}", type_=_array_of(column_type)))
             columns.append(array.label(name))
         parameters[f"b_{name}"] = values
-    return insert(table).from_select(names, select(*columns)), parameters
+    return postgresql.insert(table).from_select(names, select(*columns)), parameters
 
 
-def _with_defaults(table: Table, row: Mapping[str, Any]) -> dict[str, Any]:
+def keys_in(columns: Sequence[Any], keys: Sequence[Sequence[Any]], dialect: str) -> Any:
+    """The condition `(columns) IN keys`, for lookups by composite key.
+
+    On PostgreSQL the keys travel as one array parameter per column and are matched
+    against their `unnest`: the same statement and one cheap plan whatever the number
+    of keys. A literal list of 500 `(channel_id, external_id)` pairs cost PostgreSQL
+    about 78 ms of planning per statement, 20 times the statement's own run. Elsewhere
+    (SQLite) a row-value list.
+    """
+    if dialect != "postgresql":
+        return tuple_(*columns).in_(keys)
+    arrays = [
+        func.unnest(
+            bindparam(None, value=[key[position] for key in keys], type_=_array_of(column.type))
+        )
+        for position, column in enumerate(columns)
+    ]
+    return tuple_(*columns).in_(select(*arrays))
+
+
+def with_defaults(table: Table, row: Mapping[str, Any]) -> dict[str, Any]:
+    """`row` with the Python-side default of every column it leaves out."""
     full = dict(row)
     for column in table.c:
         default = column.default
