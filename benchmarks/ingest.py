@@ -657,6 +657,7 @@ async def measure_stage(
             .values(done_at=None, attempts=0, next_attempt_at=utcnow())
         )
         await uow.commit()
+    cpu_before = services_cpu()
     start = time.perf_counter()
     runs = await index_due_mentions(
         database,
@@ -669,6 +670,11 @@ async def measure_stage(
     )
     indexed_by_stage = sum(run.indexed for run in runs)
     stage_rate = indexed_by_stage / (time.perf_counter() - start)
+    # The stage runs in this process ("client" here is the indexing code itself).
+    cpu_after = services_cpu()
+    for name, seconds in cpu_after.items():
+        used_ms = (seconds - cpu_before[name]) * 1000
+        results[f"indexing_stage_{name}_cpu_ms_per_doc"] = round(used_ms / indexed_by_stage, 3)
     results["indexing_stage_docs"] = indexed_by_stage
     results["indexing_stage_docs_per_s"] = round(stage_rate, 1)
     results["indexing_stage_ratio_to_raw"] = round(stage_rate / raw_rate, 2)

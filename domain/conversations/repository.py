@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Table, bindparam, insert, select, update
 
 from domain.conversations.models import Conversation, ConversationEvent
-from domain.db.bulk import array_updatable, insert_rows, keys_in, update_by_id_statement
+from domain.db.bulk import array_updatable, ids_in, insert_rows, keys_in, update_by_id_statement
 from domain.db.repository import ScopedRepository
 from domain.db.uow import UnitOfWork
 
@@ -112,7 +112,10 @@ class ConversationRepository(ScopedRepository[Conversation]):
         for part in chunks(sorted(set(conversation_ids))):
             result = await self.session.execute(
                 select(*_COLUMNS)
-                .where(Conversation.tenant_id == self.scope.tenant_id, Conversation.id.in_(part))
+                .where(
+                    Conversation.tenant_id == self.scope.tenant_id,
+                    ids_in(Conversation.id, part, self.dialect),
+                )
                 .order_by(Conversation.id)
                 .with_for_update()
             )

@@ -8,7 +8,7 @@ from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from domain.customers.models import Customer, CustomerIdentity
-from domain.db.bulk import keys_in, update_by_id_statement
+from domain.db.bulk import ids_in, keys_in, update_by_id_statement
 from domain.db.repository import ScopedRepository
 from domain.db.uow import UnitOfWork
 
@@ -59,7 +59,10 @@ class CustomerRepository(ScopedRepository[Customer]):
         for part in chunks(sorted(set(customer_ids))):
             result = await self.session.execute(
                 select(Customer.id, Customer.last_seen_at, Customer.merged_into_id)
-                .where(Customer.tenant_id == self.scope.tenant_id, Customer.id.in_(part))
+                .where(
+                    Customer.tenant_id == self.scope.tenant_id,
+                    ids_in(Customer.id, part, self.dialect),
+                )
                 .order_by(Customer.id)
                 .with_for_update()
             )

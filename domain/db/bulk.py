@@ -2,8 +2,8 @@
 
 PostgreSQL runs an executemany UPDATE or INSERT row by row (an executor run each); a
 statement over `unnest` of one array parameter per column writes a whole chunk at
-once, compiled once whatever the chunk's size. Lookups by composite keys match the
-keys' `unnest` the same way (`keys_in`). SQLite keeps executemany and literal lists.
+once, compiled once whatever the chunk's size. Lookups by many ids or composite keys
+take arrays the same way (`ids_in`, `keys_in`). SQLite keeps executemany and literal lists.
 """
 
 import json
@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    any_,
     bindparam,
     cast,
     func,
@@ -121,6 +122,17 @@ def insert_rows_statement(
             columns.append(array.label(name))
         parameters[f"b_{name}"] = values
     return postgresql.insert(table).from_select(names, select(*columns)), parameters
+
+
+def ids_in(column: Any, ids: Iterable[Any], dialect: str) -> Any:
+    """The condition `column IN ids`. On PostgreSQL `column = ANY(array)`: one
+    parameter, so the same statement for any number of ids (an IN list is rendered
+    per execution, one parameter per id, and parsed anew by PostgreSQL). Elsewhere
+    (SQLite) an IN list."""
+    values = list(ids)
+    if dialect != "postgresql":
+        return column.in_(values)
+    return column == any_(bindparam(None, value=values, type_=_array_of(column.type)))
 
 
 def keys_in(columns: Sequence[Any], keys: Sequence[Sequence[Any]], dialect: str) -> Any:

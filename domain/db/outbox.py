@@ -9,6 +9,7 @@ from sqlalchemy import Index, String, delete, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.db.base import Base, TenantOwned
+from domain.db.bulk import ids_in
 from domain.db.uow import UnitOfWork
 
 #: How long delivered rows stay (to diagnose a delivery) before `purge_done_messages`.
@@ -94,7 +95,7 @@ async def mark_messages_done(
     if message_ids:
         await uow.session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id.in_(list(message_ids)))
+            .where(ids_in(OutboxMessage.id, message_ids, uow.dialect))
             .values(done_at=now, last_error=note),
             execution_options={"synchronize_session": False},
         )
@@ -112,7 +113,7 @@ async def postpone_messages(
     if message_ids:
         await uow.session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id.in_(list(message_ids)))
+            .where(ids_in(OutboxMessage.id, message_ids, uow.dialect))
             .values(
                 attempts=attempts,
                 next_attempt_at=now + retry_delay(attempts),

@@ -10,11 +10,12 @@ any late write of the content it had. Hidden mentions keep their text (agents
 still look for them) and carry `hidden: true`.
 """
 
+import uuid
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
-from domain.mentions.models import Mention
+from domain.mentions.models import Mention, MentionDirection, TriageStatus
 from domain.shared.ports import SearchDocument
 
 #: The logical search index of mentions.
@@ -48,7 +49,65 @@ FILTERABLE_FIELDS: Final = frozenset(
 )
 
 
-def mention_document(mention: Mention, *, channel_kind: str) -> SearchDocument:
+class DocumentSource(Protocol):
+    """What `mention_document` reads of a mention: a `Mention`, or a row of
+    `DOCUMENT_COLUMNS` (loading only these skips the rest, history included)."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def tenant_id(self) -> uuid.UUID: ...
+    @property
+    def brand_id(self) -> uuid.UUID: ...
+    @property
+    def channel_id(self) -> uuid.UUID: ...
+    @property
+    def platform(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def direction(self) -> MentionDirection: ...
+    @property
+    def language(self) -> str | None: ...
+    @property
+    def author_handle(self) -> str | None: ...
+    @property
+    def author_name(self) -> str | None: ...
+    @property
+    def posted_at(self) -> datetime | None: ...
+    @property
+    def received_at(self) -> datetime: ...
+    @property
+    def conversation_id(self) -> uuid.UUID | None: ...
+    @property
+    def customer_id(self) -> uuid.UUID | None: ...
+    @property
+    def deleted_at(self) -> datetime | None: ...
+    @property
+    def hidden_at(self) -> datetime | None: ...
+    @property
+    def edited_at(self) -> datetime | None: ...
+    @property
+    def has_media(self) -> bool: ...
+    @property
+    def triage_status(self) -> TriageStatus: ...
+    @property
+    def labels(self) -> Mapping[str, Any]: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def version(self) -> int: ...
+
+
+#: The columns of a `DocumentSource` row, for loads that only build documents.
+DOCUMENT_COLUMNS: Final = tuple(
+    getattr(Mention, name)
+    for name, member in vars(DocumentSource).items()
+    if isinstance(member, property)
+)
+
+
+def mention_document(mention: DocumentSource, *, channel_kind: str) -> SearchDocument:
     """The search document of `mention`, whose channel is of kind `channel_kind`."""
     deleted = mention.deleted_at is not None
     fields: dict[str, Any] = {
