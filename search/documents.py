@@ -125,12 +125,25 @@ def fts5_match_expression(words: Sequence[str]) -> str:
     return " ".join('"' + word.replace('"', '""') + '"' for word in words)
 
 
+#: Types `jsonable` returns as they are (subclasses such as enums go the long way).
+_JSON_SCALARS: Final = frozenset({str, int, float, bool, type(None)})
+
+
 def jsonable(value: Any) -> Any:
     """`value` converted to what JSON holds: datetimes as ISO 8601, UUIDs and decimals as text.
 
     Both backends store `fields` through this so a hit's fields look the same
     whichever backend served it.
     """
+    kind = type(value)
+    if kind in _JSON_SCALARS:
+        # Exact types first: most values of a document are plain text, numbers or
+        # plain dicts and lists (the ABC checks below cost more than the conversion).
+        return value
+    if kind is dict:
+        return {str(key): jsonable(item) for key, item in value.items()}
+    if kind is list:
+        return [jsonable(item) for item in value]
     if value is None or isinstance(value, bool | int | float):
         return value
     if isinstance(value, enum.Enum):
