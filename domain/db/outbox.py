@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Index, String, delete, select, update
+from sqlalchemy import Index, String, delete, select, text, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.db.base import Base, TenantOwned
@@ -30,7 +30,19 @@ class OutboxMessage(TenantOwned, Base):
     """
 
     __tablename__ = "outbox"
-    __table_args__ = (Index(None, "tenant_id", "topic", "done_at", "next_attempt_at"),)
+    __table_args__ = (
+        Index(None, "tenant_id", "topic", "done_at", "next_attempt_at"),
+        # The pending rows in the order `claim_due_messages` takes them.
+        Index(
+            None,
+            "tenant_id",
+            "topic",
+            "next_attempt_at",
+            "id",
+            postgresql_where=text("done_at IS NULL"),
+            sqlite_where=text("done_at IS NULL"),
+        ),
+    )
 
     topic: Mapped[str] = mapped_column(String(40))
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
@@ -48,7 +60,10 @@ def retry_delay(attempts: int) -> timedelta:
 async def claim_due_messages(
     uow: UnitOfWork, *, topic: str, now: datetime, batch_size: int
 ) -> list[OutboxMessage]:
-    """Up to `batch_size` pending rows of `topic` whose time has come, oldest first.
+    """Up to `batch_size` pending rows of `topic` whose time has come, earliest due
+    first (new rows are due when written, so in the order they were written; a
+    postponed row after the rows that were due before it). A partial index holds
+    pending rows in this order: a claim reads its batch, not the whole backlog.
 
     On PostgreSQL the rows are locked with SKIP LOCKED: rows another worker
     holds are skipped, not waited for, so concurrent drains share the backlog
@@ -61,7 +76,7 @@ async def claim_due_messages(
             OutboxMessage.done_at.is_(None),
             OutboxMessage.next_attempt_at <= now,
         )
-        .order_by(OutboxMessage.created_at, OutboxMessage.id)
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(batch_size)
     )
     if uow.dialect == "postgresql":
