@@ -4,6 +4,7 @@ import asyncio
 import contextlib
 import uuid
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -11,6 +12,7 @@ import pytest
 from arq import create_pool, func
 from arq.connections import ArqRedis, RedisSettings
 from arq.jobs import Job
+from arq.typing import WorkerCoroutine
 from arq.worker import Retry, Worker
 
 from domain.channels.models import ChannelHealth
@@ -147,12 +149,59 @@ async def wait_until(check: Callable[[], bool], limit_s: float = 10.0) -> None:
         await asyncio.sleep(0.02)
 
 
+@dataclass(frozen=True)
+class GroupQueue:
+    """A queue of the test's own and a job group in it."""
+
+    name: str
+    queue: ArqJobQueue
+    tenant_id: uuid.UUID
+    group: str
+
+    async def call(self, job_name: str, **kwargs: Any) -> bool:
+        return await self.queue.enqueue_or_join(
+            job_name, tenant_id=self.tenant_id, group=self.group, **kwargs
+        )
+
+
+@pytest.fixture
+async def group_queue(arq_redis: ArqRedis) -> AsyncIterator[GroupQueue]:
+    name = f"parley-test-{uuid.uuid4().hex}"
+    group = f"test-group:{uuid.uuid4().hex}"
+    yield GroupQueue(name, ArqJobQueue(arq_redis, queue_name=name), uuid.uuid4(), group)
+    queued = [job_id.decode() for job_id in await arq_redis.zrange(name, 0, -1)]
+    await arq_redis.delete(
+        name,
+        f"parley:job-group:{group}",
+        *(f"{prefix}{job_id}" for job_id in queued for prefix in ("arq:job:", "arq:retry:")),
+    )
+
+
+@contextlib.asynccontextmanager
+async def running_worker(
+    redis_url: str, queue_name: str, function: WorkerCoroutine
+) -> AsyncIterator[Worker]:
+    """A (non-burst) arq worker of `function` on the queue while the block runs."""
+    worker = Worker(
+        functions=[func(function, name=function.__qualname__.rsplit(".", 1)[-1])],
+        redis_settings=RedisSettings.from_dsn(redis_url),
+        queue_name=queue_name,
+        poll_delay=0.02,
+        handle_signals=False,
+    )
+    running = asyncio.create_task(worker.main())
+    try:
+        yield worker
+    finally:
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+        await worker.close()
+
+
 async def test_callers_join_a_group_job_until_a_worker_starts_it(
-    arq_redis: ArqRedis, redis_url: str
+    arq_redis: ArqRedis, redis_url: str, group_queue: GroupQueue
 ) -> None:
-    queue_name = f"parley-test-{uuid.uuid4().hex}"
-    queue = ArqJobQueue(arq_redis, queue_name=queue_name)
-    tenant_id, group = uuid.uuid4(), f"test-group:{uuid.uuid4().hex}"
     release = asyncio.Event()
     runs: list[int] = []
 
@@ -160,95 +209,51 @@ async def test_callers_join_a_group_job_until_a_worker_starts_it(
         runs.append(number)
         await release.wait()
 
-    async def call(number: int) -> bool:
-        return await queue.enqueue_or_join("hold", tenant_id=tenant_id, group=group, number=number)
+    # Nothing started yet: the second caller joins the first one's job.
+    assert [await group_queue.call("hold", number=1), await group_queue.call("hold", number=2)] == [
+        True,
+        False,
+    ]
+    assert await arq_redis.zcard(group_queue.name) == 1
 
-    worker = Worker(
-        functions=[func(hold, name="hold")],
-        redis_settings=RedisSettings.from_dsn(redis_url),
-        queue_name=queue_name,
-        poll_delay=0.02,
-        handle_signals=False,
-    )
-    try:
-        # Nothing started yet: the second caller joins the first one's job.
-        assert [await call(1), await call(2)] == [True, False]
-        assert await arq_redis.zcard(queue_name) == 1
-
-        running = asyncio.create_task(worker.main())
+    async with running_worker(redis_url, group_queue.name, hold) as worker:
         await wait_until(lambda: runs == [1])
         # That job has started (it may have missed what is committed now): the next
         # caller gets a job of its own, and callers after it join that one.
-        assert [await call(3), await call(4)] == [True, False]
+        assert [
+            await group_queue.call("hold", number=3),
+            await group_queue.call("hold", number=4),
+        ] == [True, False]
         await wait_until(lambda: runs == [1, 3])
         release.set()
         await wait_until(lambda: worker.jobs_complete == 2)
-        running.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await running
-    finally:
-        await worker.close()
-        await arq_redis.delete(queue_name, f"parley:job-group:{group}")
 
 
-async def test_a_discarded_group_job_is_not_joined(arq_redis: ArqRedis) -> None:
-    queue_name = f"parley-test-{uuid.uuid4().hex}"
-    queue = ArqJobQueue(arq_redis, queue_name=queue_name)
-    tenant_id, group = uuid.uuid4(), f"test-group:{uuid.uuid4().hex}"
-    try:
-        assert await queue.enqueue_or_join("hold", tenant_id=tenant_id, group=group) is True
-        (first,) = [job_id.decode() for job_id in await arq_redis.zrange(queue_name, 0, -1)]
-        assert first.startswith(f"{group}:")
+async def test_a_discarded_group_job_is_not_joined(
+    arq_redis: ArqRedis, group_queue: GroupQueue
+) -> None:
+    assert await group_queue.call("hold") is True
+    (first,) = [job_id.decode() for job_id in await arq_redis.zrange(group_queue.name, 0, -1)]
+    assert first.startswith(f"{group_queue.group}:")
 
-        # Another job did its work and dropped it from the queue: it will never run.
-        await queue.discard([first])
+    # Another job did its work and dropped it from the queue: it will never run.
+    await group_queue.queue.discard([first])
 
-        assert await queue.enqueue_or_join("hold", tenant_id=tenant_id, group=group) is True
-        (second,) = [job_id.decode() for job_id in await arq_redis.zrange(queue_name, 0, -1)]
-        assert second != first
-    finally:
-        queued = await arq_redis.zrange(queue_name, 0, -1)
-        await arq_redis.delete(
-            queue_name,
-            f"parley:job-group:{group}",
-            *(f"arq:job:{job_id.decode()}" for job_id in queued),
-        )
+    assert await group_queue.call("hold") is True
+    (second,) = [job_id.decode() for job_id in await arq_redis.zrange(group_queue.name, 0, -1)]
+    assert second != first
 
 
 async def test_a_group_job_waiting_for_its_retry_is_not_joined(
-    arq_redis: ArqRedis, redis_url: str
+    arq_redis: ArqRedis, redis_url: str, group_queue: GroupQueue
 ) -> None:
-    queue_name = f"parley-test-{uuid.uuid4().hex}"
-    queue = ArqJobQueue(arq_redis, queue_name=queue_name)
-    tenant_id, group = uuid.uuid4(), f"test-group:{uuid.uuid4().hex}"
-
     async def fail_once(ctx: dict[str, Any], *, tenant_id: str) -> None:
         raise Retry(defer=60)
 
-    worker = Worker(
-        functions=[func(fail_once, name="fail_once")],
-        redis_settings=RedisSettings.from_dsn(redis_url),
-        queue_name=queue_name,
-        poll_delay=0.02,
-        handle_signals=False,
-    )
-    try:
-        assert await queue.enqueue_or_join("fail_once", tenant_id=tenant_id, group=group)
-        running = asyncio.create_task(worker.main())
+    assert await group_queue.call("fail_once")
+    async with running_worker(redis_url, group_queue.name, fail_once) as worker:
         await wait_until(lambda: worker.jobs_retried == 1)
-        running.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await running
 
-        # Queued again, but its retry runs alone (without what joins): a new job.
-        assert await queue.enqueue_or_join("fail_once", tenant_id=tenant_id, group=group)
-        assert await arq_redis.zcard(queue_name) == 2
-    finally:
-        await worker.close()
-        queued = await arq_redis.zrange(queue_name, 0, -1)
-        await arq_redis.delete(
-            queue_name,
-            f"parley:job-group:{group}",
-            *(f"arq:job:{job_id.decode()}" for job_id in queued),
-            *(f"arq:retry:{job_id.decode()}" for job_id in queued),
-        )
+    # Queued again, but its retry runs alone (without what joins): a new job.
+    assert await group_queue.call("fail_once")
+    assert await arq_redis.zcard(group_queue.name) == 2
