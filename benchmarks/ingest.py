@@ -572,7 +572,16 @@ async def run(
                 paced = [(body, HEADERS) for body in bodies(texts, count, ack_requests)]
                 api_processes = process_tree(api.pid)
                 api_cpu_before = cpu_seconds(api_processes)
+                services_before = services_cpu()
+                worker_before = cpu_seconds(worker_pids()) if worker is not None else 0.0
                 run_paced = await post_paced(api_port, path, paced, ack_rate)
+                # What else ran meanwhile (CPU seconds): the receiver's competitors.
+                for name, seconds in services_cpu().items():
+                    results[f"ack_{name}_cpu_s"] = round(seconds - services_before[name], 2)
+                if worker is not None:
+                    results["ack_worker_cpu_s"] = round(
+                        cpu_seconds(worker_pids()) - worker_before, 2
+                    )
                 latencies, offered = run_paced.latencies_ms, run_paced.offered_per_s
                 # CPU per acknowledgement: the figure the machine's load does not move much.
                 used = cpu_seconds(api_processes) - api_cpu_before

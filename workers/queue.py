@@ -119,7 +119,13 @@ class ArqJobQueue:
         )
 
     async def enqueue_or_join(
-        self, job_name: str, *, tenant_id: uuid.UUID, group: str, **kwargs: Any
+        self,
+        job_name: str,
+        *,
+        tenant_id: uuid.UUID,
+        group: str,
+        gather: timedelta = timedelta(0),
+        **kwargs: Any,
     ) -> bool:
         """Enqueue a job of `group` unless the group's newest job has not started yet.
 
@@ -128,17 +134,19 @@ class ArqJobQueue:
         after the call: the waiting one, or the one enqueued here. A burst of
         callers so shares one job instead of running one each, in one round trip
         apiece instead of arq's three. The job gets a fresh id (`group:<hex>`), so
-        nothing that drops jobs by a fixed id can drop a job others joined. Returns
-        True if a job was enqueued, False if the call joined the waiting one.
+        nothing that drops jobs by a fixed id can drop a job others joined. A job
+        enqueued here is due `gather` later, so the callers of that moment join it.
+        Returns True if a job was enqueued, False if the call joined the waiting one.
         """
         job_id = f"{group}:{uuid.uuid4().hex}"
-        score = timestamp_ms()
+        now = timestamp_ms()
+        score = now + int(gather.total_seconds() * 1000)
         data = serialize_job(
             job_name,
             (),
             {"tenant_id": str(tenant_id), **kwargs},
             None,
-            score,
+            now,
             serializer=self._redis.job_serializer,
         )
         enqueued = await self._enqueue_or_join_script(
@@ -217,10 +225,17 @@ class InProcessJobQueue:
         await self.enqueue(job_name, tenant_id=tenant_id, job_id=job_id, **kwargs)
 
     async def enqueue_or_join(
-        self, job_name: str, *, tenant_id: uuid.UUID, group: str, **kwargs: Any
+        self,
+        job_name: str,
+        *,
+        tenant_id: uuid.UUID,
+        group: str,
+        gather: timedelta = timedelta(0),
+        **kwargs: Any,
     ) -> bool:
-        """`enqueue` with a fresh id: a job here starts at once, so none waits to be joined."""
-        del group
+        """`enqueue` with a fresh id: a job here starts at once, so none waits to be joined
+        (and none gathers: the embedded default's volumes need no batching)."""
+        del group, gather
         await self.enqueue(job_name, tenant_id=tenant_id, **kwargs)
         return True
 

@@ -13,6 +13,7 @@ again: nothing accepted is lost.
 import logging
 import uuid
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from typing import Any
 
 from starlette.background import BackgroundTask
@@ -29,14 +30,19 @@ class _Job:
     tenant_id: uuid.UUID
     job_id: str | None
     kwargs: dict[str, Any]
-    #: Set for `enqueue_or_join`: the group the job may join.
+    #: Set for `enqueue_or_join`: the group the job may join, and how long it gathers.
     group: str | None = None
+    gather: timedelta = timedelta(0)
 
     async def send_to(self, target: JobQueue) -> None:
         """Enqueue on `target`: joined to the group where the target can join."""
         if self.group is not None and isinstance(target, JoiningJobQueue):
             await target.enqueue_or_join(
-                self.name, tenant_id=self.tenant_id, group=self.group, **self.kwargs
+                self.name,
+                tenant_id=self.tenant_id,
+                group=self.group,
+                gather=self.gather,
+                **self.kwargs,
             )
         else:
             await target.enqueue(
@@ -58,10 +64,16 @@ class DeferredJobQueue:
         self.jobs.append(_Job(job_name, tenant_id, job_id, kwargs))
 
     async def enqueue_or_join(
-        self, job_name: str, *, tenant_id: uuid.UUID, group: str, **kwargs: Any
+        self,
+        job_name: str,
+        *,
+        tenant_id: uuid.UUID,
+        group: str,
+        gather: timedelta = timedelta(0),
+        **kwargs: Any,
     ) -> bool:
         """Record the job; whether it joins another is known only when `send` runs."""
-        self.jobs.append(_Job(job_name, tenant_id, None, kwargs, group))
+        self.jobs.append(_Job(job_name, tenant_id, None, kwargs, group, gather))
         return True
 
     async def ping(self) -> bool:

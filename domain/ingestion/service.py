@@ -21,7 +21,7 @@ import secrets
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from urllib.parse import quote
 
@@ -80,6 +80,12 @@ PROCESS_INBOUND_EVENT_JOB = "process_inbound_event"
 def processing_group(tenant_id: uuid.UUID) -> str:
     """The job group (`JoiningJobQueue`) of a tenant's catch-up processing runs."""
     return f"inbound-batch:{tenant_id}"
+
+
+#: How long a tenant's new processing run waits for more deliveries to join it. At
+#: 200 deliveries a second, runs that started at once took a handful of events each
+#: and the worker spent 3.6 ms of CPU per event on the runs' fixed costs.
+PROCESSING_GATHER = timedelta(milliseconds=100)
 
 
 class SecretField(StrEnum):
@@ -743,6 +749,7 @@ async def _enqueue_processing(queue: JobQueue, tenant_id: uuid.UUID, event_id: u
                 PROCESS_INBOUND_EVENT_JOB,
                 tenant_id=tenant_id,
                 group=processing_group(tenant_id),
+                gather=PROCESSING_GATHER,
                 event_id=str(event_id),
                 catch_up=True,
             )

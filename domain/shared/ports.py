@@ -7,7 +7,7 @@ Adapters live in `workers/` (job queues), `search/` (search backends) and
 import uuid
 from collections.abc import AsyncIterator, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
 
 
@@ -38,14 +38,21 @@ class JoiningJobQueue(JobQueue, Protocol):
     """A `JobQueue` that can let a caller share a job that has not started yet."""
 
     async def enqueue_or_join(
-        self, job_name: str, *, tenant_id: uuid.UUID, group: str, **kwargs: Any
+        self,
+        job_name: str,
+        *,
+        tenant_id: uuid.UUID,
+        group: str,
+        gather: timedelta = ...,
+        **kwargs: Any,
     ) -> bool:
         """Schedule `job_name(tenant_id=..., **kwargs)` unless a job of `group` is
         queued and not started; True if one was scheduled.
 
         Either way a job of the group starts after this call, so it sees what the
         caller committed before: for jobs that take up whatever is pending (their
-        `kwargs` matter for the first caller only).
+        `kwargs` matter for the first caller only). A job scheduled here may wait
+        up to `gather` (default none) for more callers to join it.
         """
         ...
 

@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -257,3 +258,17 @@ async def test_a_group_job_waiting_for_its_retry_is_not_joined(
     # Queued again, but its retry runs alone (without what joins): a new job.
     assert await group_queue.call("fail_once")
     assert await arq_redis.zcard(group_queue.name) == 2
+
+
+async def test_a_gathering_group_job_is_due_later_and_joined_meanwhile(
+    arq_redis: ArqRedis, group_queue: GroupQueue
+) -> None:
+    before = int(time.time() * 1000)
+    gather = timedelta(seconds=30)
+
+    assert await group_queue.call("hold", gather=gather) is True
+    assert await group_queue.call("hold", gather=gather) is False
+
+    ((job_id, score),) = await arq_redis.zrange(group_queue.name, 0, -1, withscores=True)
+    assert job_id.decode().startswith(f"{group_queue.group}:")
+    assert score >= before + 30_000

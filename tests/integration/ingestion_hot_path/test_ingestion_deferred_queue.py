@@ -3,6 +3,7 @@
 import asyncio
 import logging
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -133,9 +134,15 @@ class JoiningQueue(RecordingQueue):
         self.joined: list[tuple[str, uuid.UUID, str, dict[str, Any]]] = []
 
     async def enqueue_or_join(
-        self, job_name: str, *, tenant_id: uuid.UUID, group: str, **kwargs: Any
+        self,
+        job_name: str,
+        *,
+        tenant_id: uuid.UUID,
+        group: str,
+        gather: timedelta = timedelta(0),
+        **kwargs: Any,
     ) -> bool:
-        self.joined.append((job_name, tenant_id, group, kwargs))
+        self.joined.append((job_name, tenant_id, group, {**kwargs, "gather": gather}))
         return True
 
 
@@ -144,12 +151,21 @@ async def test_a_join_reaches_a_queue_that_can_join_and_is_a_plain_enqueue_elsew
     for target in (joining, plain):
         deferred = DeferredJobQueue(target)
         await deferred.enqueue_or_join(
-            "process_inbound_event", tenant_id=TENANT, group="inbound-batch:t", event_id="1"
+            "process_inbound_event",
+            tenant_id=TENANT,
+            group="inbound-batch:t",
+            gather=timedelta(milliseconds=100),
+            event_id="1",
         )
         await deferred.send()
 
     assert joining.joined == [
-        ("process_inbound_event", TENANT, "inbound-batch:t", {"event_id": "1"})
+        (
+            "process_inbound_event",
+            TENANT,
+            "inbound-batch:t",
+            {"event_id": "1", "gather": timedelta(milliseconds=100)},
+        )
     ]
     assert joining.enqueued == []
     assert plain.enqueued == [("process_inbound_event", TENANT, None, {"event_id": "1"})]
@@ -178,6 +194,6 @@ async def test_a_shed_join_comes_back_as_one_catch_up_join() -> None:
             "process_inbound_event",
             TENANT,
             "inbound-batch:t",
-            {"event_id": "1", "catch_up": True},
+            {"event_id": "1", "catch_up": True, "gather": timedelta(0)},
         )
     ]
