@@ -38,6 +38,7 @@ class OutboxMessage(TenantOwned, Base):
             "tenant_id",
             "topic",
             "next_attempt_at",
+            "created_at",
             "id",
             postgresql_where=text("done_at IS NULL"),
             sqlite_where=text("done_at IS NULL"),
@@ -61,9 +62,10 @@ async def claim_due_messages(
     uow: UnitOfWork, *, topic: str, now: datetime, batch_size: int
 ) -> list[OutboxMessage]:
     """Up to `batch_size` pending rows of `topic` whose time has come, earliest due
-    first (new rows are due when written, so in the order they were written; a
-    postponed row after the rows that were due before it). A partial index holds
-    pending rows in this order: a claim reads its batch, not the whole backlog.
+    first and, among rows due together, in the order they were written (`created_at`:
+    the inbox events of one change reach subscribers in order); a postponed row comes
+    after the rows that were due before it. A partial index holds pending rows in
+    this order: a claim reads its batch, not the whole backlog.
 
     On PostgreSQL the rows are locked with SKIP LOCKED: rows another worker
     holds are skipped, not waited for, so concurrent drains share the backlog
@@ -76,7 +78,7 @@ async def claim_due_messages(
             OutboxMessage.done_at.is_(None),
             OutboxMessage.next_attempt_at <= now,
         )
-        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.created_at, OutboxMessage.id)
         .limit(batch_size)
     )
     if uow.dialect == "postgresql":

@@ -738,6 +738,26 @@ async def _store(
     return DeliveryReceipt(DeliveryOutcome.STORED, event_id=event_id, status=status)
 
 
+async def join_catch_up_run(
+    queue: JoiningJobQueue,
+    tenant_id: uuid.UUID,
+    event_id: str,
+    *,
+    gather: timedelta = timedelta(0),
+) -> None:
+    """Have a catch-up run of the tenant's processing group (`processing_group`) take
+    its pending events: the group's run that has not started yet, else a new one
+    (about `event_id`) that gathers callers for `gather` before it starts."""
+    await queue.enqueue_or_join(
+        PROCESS_INBOUND_EVENT_JOB,
+        tenant_id=tenant_id,
+        group=processing_group(tenant_id),
+        gather=gather,
+        event_id=event_id,
+        catch_up=True,
+    )
+
+
 async def _enqueue_processing(queue: JobQueue, tenant_id: uuid.UUID, event_id: uuid.UUID) -> None:
     """Have the event processed: by a catch-up run of the tenant that has not started
     yet where the queue can tell (it takes every pending event along, so a burst of
@@ -745,14 +765,7 @@ async def _enqueue_processing(queue: JobQueue, tenant_id: uuid.UUID, event_id: u
     (`inbound:{event_id}`)."""
     try:
         if isinstance(queue, JoiningJobQueue):
-            await queue.enqueue_or_join(
-                PROCESS_INBOUND_EVENT_JOB,
-                tenant_id=tenant_id,
-                group=processing_group(tenant_id),
-                gather=PROCESSING_GATHER,
-                event_id=str(event_id),
-                catch_up=True,
-            )
+            await join_catch_up_run(queue, tenant_id, str(event_id), gather=PROCESSING_GATHER)
         else:
             await queue.enqueue(
                 PROCESS_INBOUND_EVENT_JOB,

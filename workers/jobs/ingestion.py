@@ -9,7 +9,7 @@ from sqlalchemy.exc import DBAPIError
 
 from domain.db.uow import UnitOfWork
 from domain.ingestion import processing
-from domain.ingestion.service import PROCESS_INBOUND_EVENT_JOB, processing_group
+from domain.ingestion.service import PROCESS_INBOUND_EVENT_JOB, join_catch_up_run
 from domain.shared.ports import JoiningJobQueue
 from domain.triage.ingestion import PipelineTriage, shared_triager
 from workers.jobs.indexing import inbound_job_id
@@ -90,13 +90,8 @@ async def _continue_with_pending(ctx: JobContext, tenant_id: uuid.UUID, event_id
         return
     try:
         if isinstance(queue, JoiningJobQueue):
-            await queue.enqueue_or_join(
-                PROCESS_INBOUND_EVENT_JOB,
-                tenant_id=tenant_id,
-                group=processing_group(tenant_id),
-                event_id=event_id,
-                catch_up=True,
-            )
+            # Pending events are there already: the run starts at once.
+            await join_catch_up_run(queue, tenant_id, event_id)
         else:
             await queue.enqueue(
                 PROCESS_INBOUND_EVENT_JOB, tenant_id=tenant_id, event_id=event_id, catch_up=True

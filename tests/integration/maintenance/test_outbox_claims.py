@@ -1,4 +1,5 @@
-"""Claims take pending rows whose time has come, earliest due first, on both databases."""
+"""Claims take pending rows whose time has come, earliest due first and, among rows
+due together, in the order they were written, on both databases."""
 
 from datetime import timedelta
 
@@ -28,7 +29,13 @@ async def test_pending_rows_are_claimed_earliest_due_first(any_database: Databas
     rows = {
         "written first, postponed": (timedelta(minutes=10), timedelta(minutes=-1), False),
         "written second": (timedelta(minutes=9), timedelta(minutes=-9), False),
-        "written third": (timedelta(minutes=8), timedelta(minutes=-8), False),
+        # Written by one transaction a microsecond apart, due at the same moment.
+        "change, its second event": (
+            timedelta(minutes=8) - timedelta(microseconds=1),
+            timedelta(minutes=-8),
+            False,
+        ),
+        "change, its first event": (timedelta(minutes=8), timedelta(minutes=-8), False),
         "due later": (timedelta(minutes=7), timedelta(minutes=5), False),
         "delivered": (timedelta(minutes=20), timedelta(minutes=-20), True),
     }
@@ -59,9 +66,13 @@ async def test_pending_rows_are_claimed_earliest_due_first(any_database: Databas
         first = await claim_due_messages(uow, topic="index_mention", now=now, batch_size=2)
         everything = await claim_due_messages(uow, topic="index_mention", now=now, batch_size=10)
 
-    assert [row.payload["name"] for row in first] == ["written second", "written third"]
+    assert [row.payload["name"] for row in first] == [
+        "written second",
+        "change, its first event",
+    ]
     assert [row.payload["name"] for row in everything] == [
         "written second",
-        "written third",
+        "change, its first event",
+        "change, its second event",
         "written first, postponed",
     ]
