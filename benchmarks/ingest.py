@@ -55,6 +55,7 @@ import statistics
 import sys
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -321,38 +322,32 @@ def processes_named(*names: str) -> list[int]:
 SERVICE_PROCESSES = {"postgres": ("postgres",), "opensearch": ("java",), "redis": ("redis-server",)}
 
 
-def services_cpu() -> dict[str, float]:
-    """CPU seconds used so far by each local service (all its processes on this machine)
-    and by this script, the load generator."""
+def cpu_snapshot(api_pid: int | None = None, worker_pids: Sequence[int] = ()) -> dict[str, float]:
+    """CPU seconds used so far, by name: the API (with its `--workers` children) and the
+    workers when given, each local service (all its processes on this machine) and this
+    script ("client": the load generator, or the indexing stage it runs itself)."""
     used = {name: cpu_seconds(processes_named(*comms)) for name, comms in SERVICE_PROCESSES.items()}
     used["client"] = cpu_seconds([os.getpid()])
+    if api_pid is not None:
+        used["api"] = cpu_seconds(process_tree(api_pid))
+    if worker_pids:
+        used["worker"] = cpu_seconds(list(worker_pids))
     return used
 
 
-def cpu_of(api_pid: int, worker_pids: list[int]) -> tuple[float, float, dict[str, float]]:
-    return cpu_seconds(process_tree(api_pid)), cpu_seconds(worker_pids), services_cpu()
+def cpu_used_since(before: dict[str, float], now: dict[str, float]) -> dict[str, float]:
+    """CPU seconds each process of `before` used until `now` (two `cpu_snapshot`s)."""
+    return {name: now[name] - seconds for name, seconds in before.items()}
 
 
-def cpu_per_mention(
-    label: str,
-    before: tuple[float, float, dict[str, float]],
-    api_pid: int,
-    worker_pids: list[int],
-    count: int,
-) -> dict[str, float]:
-    """CPU ms per mention of the API, the worker and each local service since `before`:
-    on a machine with two cores their sum bounds the rate at 2,000 / sum per second."""
-    api_now, worker_now, services_now = cpu_of(api_pid, worker_pids)
-    used = {
-        "api": api_now - before[0],
-        "worker": worker_now - before[1],
-        **{name: services_now[name] - before[2][name] for name in services_now},
-    }
+def cpu_per_unit(label: str, unit: str, used: dict[str, float], count: int) -> dict[str, float]:
+    """CPU ms per `unit` of each process in `used`, and their total: on a machine with
+    two cores the total bounds the rate at 2,000 / total per second."""
     figures = {
-        f"{label}_{name}_cpu_ms_per_mention": round(seconds * 1000 / count, 3)
+        f"{label}_{name}_cpu_ms_per_{unit}": round(seconds * 1000 / count, 3)
         for name, seconds in used.items()
     }
-    figures[f"{label}_total_cpu_ms_per_mention"] = round(sum(used.values()) * 1000 / count, 3)
+    figures[f"{label}_total_cpu_ms_per_{unit}"] = round(sum(used.values()) * 1000 / count, 3)
     return figures
 
 
@@ -523,7 +518,7 @@ async def run(
                 assert worker is not None
                 # (3) end to end: every webhook acknowledged, processed and searchable.
                 corpus = [(body, HEADERS) for body in bodies(texts, 0, count)]
-                cpu_before = cpu_of(api.pid, worker_pids())
+                cpu_before = cpu_snapshot(api.pid, worker_pids())
                 start = time.perf_counter()
                 await post_all(api_port, path, corpus, parallel=32)
                 acked = time.perf_counter() - start
@@ -531,7 +526,12 @@ async def run(
                 await wait_for(lambda: indexed(delivered), limit_s=1200, pause=0.5)
                 elapsed = time.perf_counter() - start
                 results.update(
-                    cpu_per_mention("end_to_end", cpu_before, api.pid, worker_pids(), count)
+                    cpu_per_unit(
+                        "end_to_end",
+                        "mention",
+                        cpu_used_since(cpu_before, cpu_snapshot(api.pid, worker_pids())),
+                        count,
+                    )
                 )
                 results["end_to_end_mentions_per_s"] = round(count / elapsed, 1)
                 results["end_to_end_acknowledge_all_s"] = round(acked, 2)
@@ -546,7 +546,7 @@ async def run(
                 delivered += 20
                 await wait_for(lambda: indexed(delivered), limit_s=120, pause=0.2)
                 batches = meta_batches(texts, 0, count, batch_size)
-                cpu_before = cpu_of(api.pid, worker_pids())
+                cpu_before = cpu_snapshot(api.pid, worker_pids())
                 start = time.perf_counter()
                 await post_all(api_port, agency.meta_url, batches, parallel=8)
                 acked = time.perf_counter() - start
@@ -554,7 +554,12 @@ async def run(
                 await wait_for(lambda: indexed(delivered), limit_s=1200, pause=0.25)
                 elapsed = time.perf_counter() - start
                 results.update(
-                    cpu_per_mention("batched", cpu_before, api.pid, worker_pids(), count)
+                    cpu_per_unit(
+                        "batched",
+                        "mention",
+                        cpu_used_since(cpu_before, cpu_snapshot(api.pid, worker_pids())),
+                        count,
+                    )
                 )
                 results["batched_webhooks"] = len(batches)
                 results["batched_entries_per_webhook"] = batch_size
@@ -570,22 +575,17 @@ async def run(
                     await post_paced(api_port, path, [(b, HEADERS) for b in warming], ack_rate)
                     delivered += ack_warm_up
                 paced = [(body, HEADERS) for body in bodies(texts, count, ack_requests)]
-                api_processes = process_tree(api.pid)
-                api_cpu_before = cpu_seconds(api_processes)
-                services_before = services_cpu()
-                worker_before = cpu_seconds(worker_pids()) if worker is not None else 0.0
+                running_workers = worker_pids() if worker is not None else []
+                cpu_before = cpu_snapshot(api.pid, running_workers)
                 run_paced = await post_paced(api_port, path, paced, ack_rate)
-                # What else ran meanwhile (CPU seconds): the receiver's competitors.
-                for name, seconds in services_cpu().items():
-                    results[f"ack_{name}_cpu_s"] = round(seconds - services_before[name], 2)
-                if worker is not None:
-                    results["ack_worker_cpu_s"] = round(
-                        cpu_seconds(worker_pids()) - worker_before, 2
-                    )
-                latencies, offered = run_paced.latencies_ms, run_paced.offered_per_s
+                used = cpu_used_since(cpu_before, cpu_snapshot(api.pid, running_workers))
                 # CPU per acknowledgement: the figure the machine's load does not move much.
-                used = cpu_seconds(api_processes) - api_cpu_before
-                results["ack_api_cpu_ms_per_request"] = round(used * 1000 / len(paced), 2)
+                results["ack_api_cpu_ms_per_request"] = round(
+                    used.pop("api") * 1000 / len(paced), 2
+                )
+                # What else ran meanwhile (CPU seconds): the receiver's competitors.
+                results.update({f"ack_{name}_cpu_s": round(sec, 2) for name, sec in used.items()})
+                latencies, offered = run_paced.latencies_ms, run_paced.offered_per_s
                 results["ack_offered_per_s"] = round(offered, 1)
                 results["ack_ms_p50"] = round(statistics.median(latencies), 1)
                 results["ack_ms_p99"] = round(percentile(latencies, 0.99), 1)
@@ -716,7 +716,7 @@ async def measure_stage(
     # That reset left a dead version of every row; fresh rows, as processing writes
     # them, have none. Vacuumed, the stage claims rows as it would in production.
     await vacuum(owner_url, "outbox")
-    cpu_before = services_cpu()
+    cpu_before = cpu_snapshot()
     start = time.perf_counter()
     runs = await index_due_mentions(
         database,
@@ -730,10 +730,8 @@ async def measure_stage(
     indexed_by_stage = sum(run.indexed for run in runs)
     stage_rate = indexed_by_stage / (time.perf_counter() - start)
     # The stage runs in this process ("client" here is the indexing code itself).
-    cpu_after = services_cpu()
-    for name, seconds in cpu_after.items():
-        used_ms = (seconds - cpu_before[name]) * 1000
-        results[f"indexing_stage_{name}_cpu_ms_per_doc"] = round(used_ms / indexed_by_stage, 3)
+    used = cpu_used_since(cpu_before, cpu_snapshot())
+    results.update(cpu_per_unit("indexing_stage", "doc", used, indexed_by_stage))
     results["indexing_stage_docs"] = indexed_by_stage
     results["indexing_stage_docs_per_s"] = round(stage_rate, 1)
     results["indexing_stage_ratio_to_raw"] = round(stage_rate / raw_rate, 2)

@@ -144,7 +144,7 @@ def jsonable(value: Any) -> Any:
         return {str(key): jsonable(item) for key, item in value.items()}
     if kind is list:
         return [jsonable(item) for item in value]
-    if value is None or isinstance(value, bool | int | float):
+    if isinstance(value, bool | int | float):
         return value
     if isinstance(value, enum.Enum):
         return jsonable(value.value)
